@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "gpucluster",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gpucluster", targets: ["gpucluster"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // cluster.yaml: reading (with line:column), the model, validation rules.
+        .target(name: "ClusterSpec", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // spec → what each host gets (roles, users, ports, log/backup roles). Pure.
+        .target(name: "ClusterPlan", dependencies: ["ClusterSpec"]),
+        // The thin executable: one struct per command.
+        .executableTarget(name: "gpucluster", dependencies: [
+            "ClusterSpec", "ClusterPlan",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "ClusterSpecTests", dependencies: ["ClusterSpec"]),
+        .testTarget(name: "ClusterPlanTests", dependencies: ["ClusterPlan", "ClusterSpec"]),
+    ]
+)
