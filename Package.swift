@@ -13,15 +13,16 @@ let package = Package(
     ],
     targets: [
         // cluster.yaml: reading (with line:column), the model, validation rules.
-        .target(name: "ClusterSpec", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Spec", dependencies: [.product(name: "Yams", package: "Yams")]),
         // spec → what each host gets (roles, users, ports, log/backup roles). Pure.
-        .target(name: "ClusterPlan", dependencies: ["ClusterSpec"]),
+        .target(name: "Planning", dependencies: ["Spec"]),
         // The thin executable: one struct per command.
         .executableTarget(name: "gpucluster", dependencies: [
-            "ClusterSpec", "ClusterPlan",
+            "Spec", "Planning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "ClusterSpecTests", dependencies: ["ClusterSpec"]),
-        .testTarget(name: "ClusterPlanTests", dependencies: ["ClusterPlan", "ClusterSpec"]),
+        .testTarget(name: "SpecTests", dependencies: ["Spec"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Spec"]),
+        .testTarget(name: "CLITests", dependencies: ["gpucluster"]),
     ]
 )

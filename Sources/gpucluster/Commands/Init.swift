@@ -1,5 +1,5 @@
 import ArgumentParser
-import ClusterSpec
+import Spec
 import Foundation
 
 struct Init: ParsableCommand {

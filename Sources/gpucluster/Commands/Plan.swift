@@ -1,6 +1,6 @@
 import ArgumentParser
-import ClusterPlan
-import ClusterSpec
+import Planning
+import Spec
 import Foundation
 
 struct Plan: ParsableCommand {

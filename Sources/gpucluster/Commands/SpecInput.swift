@@ -1,5 +1,5 @@
 import ArgumentParser
-import ClusterSpec
+import Spec
 import Foundation
 
 /// Loading a spec file and reporting its problems, shared by every command that reads one.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ClusterSpec
+import Spec
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,0 +1,38 @@
+import Spec
+
+/// The plan as text for a terminal: one block per host, aligned columns.
+public enum PlanTable {
+    public static func render(_ plan: ClusterPlan) -> String {
+        var out = "cluster \(plan.cluster): \(plan.hosts.count) hosts\n"
+        for h in plan.hosts {
+            out += "\n\(h.name)  " + h.addresses.map { "\($0.address) (\($0.network))" }.joined(separator: ", ") + "\n"
+            func row(_ label: String, _ value: String) {
+                out += "  " + label.padding(toLength: 9, withPad: " ", startingAt: 0) + " " + value + "\n"
+            }
+            row("roles", h.roles.joined(separator: ", ") + (h.gpus.map { ", \($0) GPUs" } ?? "")
+                + (h.tags.isEmpty ? "" : " [\(h.tags.joined(separator: ", "))]"))
+            var accounts = "\(h.users.count) users"
+            if !h.admins.isEmpty { accounts += " (sudo: \(h.admins.joined(separator: ", ")))" }
+            if !h.serviceAccounts.isEmpty {
+                accounts += "; service: " + h.serviceAccounts.map { "\($0.name) (\($0.sudo.count) exact sudo commands)" }
+                    .joined(separator: ", ")
+            }
+            row("accounts", accounts)
+            row("runs", h.runs.joined(separator: ", "))
+            if h.accepts.isEmpty {
+                row("accepts", "nothing (every port closed)")
+            }
+            for (i, p) in h.accepts.enumerated() {
+                let port = "\(p.port)/\(p.proto)".padding(toLength: 9, withPad: " ", startingAt: 0)
+                let svc = p.service.padding(toLength: 10, withPad: " ", startingAt: 0)
+                var from = "from " + p.from.map(\.label).joined(separator: ", ")
+                if !p.except.isEmpty { from += " except " + p.except.map(\.label).joined(separator: ", ") }
+                row(i == 0 ? "accepts" : "", "\(port) \(svc) \(from)")
+            }
+            row("logs", h.logs)
+            if let n = h.nfs { row("nfs", n) }
+            if let b = h.backup { row("backup", b) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,96 @@
+import Spec
+
+public enum Planner {
+    /// spec → plan. Expects a spec that passed validation (it does not re-check it).
+    public static func plan(_ spec: ClusterSpec) -> ClusterPlan {
+        ClusterPlan(cluster: spec.cluster.name.value, hosts: spec.hosts.map { plan(host: $0, in: spec) })
+    }
+
+    static func plan(host h: Host, in spec: ClusterSpec) -> HostPlan {
+        let roles = h.roles.map(\.value).sorted()
+        let accounts = spec.serviceAccounts.filter { a in
+            a.on.contains { ref in ref.value == h.name.value || (Role(rawValue: ref.value).map { h.has($0) } ?? false) }
+        }
+        return HostPlan(
+            name: h.name.value,
+            addresses: h.addresses.map { NamedAddress(network: $0.network.value, address: "\($0.address.value)") },
+            roles: roles.map(\.rawValue),
+            gpus: h.gpus?.value,
+            tags: h.tags,
+            users: spec.users.map(\.name.value),
+            admins: spec.admins.map(\.value),
+            serviceAccounts: accounts.map { ServiceAccountPlan(name: $0.name.value, uid: $0.uid.value, sudo: $0.sudo.map(\.value)) },
+            runs: daemons(h, spec),
+            accepts: ports(h, spec),
+            logs: logs(h, spec),
+            backup: backup(h, spec),
+            nfs: nfs(h, spec))
+    }
+
+    static func daemons(_ h: Host, _ spec: ClusterSpec) -> [String] {
+        var out = ["sshd (keys only)", "ufw (default deny)"]
+        out.append(h.has(.logSink) ? "rsyslog (sink, \(spec.logging.proto.value.rawValue)/\(spec.logging.port.value))" : "rsyslog (client)")
+        out.append("smartd (short \(spec.smart.short.value), long \(spec.smart.long.value))")
+        out.append("gpucluster agent :\(spec.monitoring.agentPort.value)")
+        if h.has(.compute) { out.append("NVIDIA driver, per-user Python toolchains") }
+        if h.has(.nfsServer) { out.append("nfs-server (NFSv4)") }
+        if h.has(.monitor) {
+            out.append("prometheus (keeps \(spec.monitoring.retentionDays.value)d)")
+            out.append("alertmanager")
+            out.append(spec.monitoring.slackWebhookFile == nil ? "gpucluster notify (no target)" : "gpucluster notify → Slack")
+        }
+        if h.has(.dashboard) { out.append("gpucluster dashboard :\(spec.dashboard.port.value)") }
+        if h.has(.backup) { out.append("gpucluster backup (timer)") }
+        return out
+    }
+
+    static func ports(_ h: Host, _ spec: ClusterSpec) -> [PortPlan] {
+        var grouped: [PortPlan] = []
+        for r in spec.acceptRules(for: h) {
+            let label = PortSource(r.source)
+            let except = r.except.map(PortSource.init)
+            if let i = grouped.firstIndex(where: { $0.port == r.port && $0.proto == r.proto.rawValue && $0.service == r.service }) {
+                grouped[i].from.append(label)
+                grouped[i].except = Array(Set(grouped[i].except + except)).sorted()
+            } else {
+                grouped.append(PortPlan(port: r.port, proto: r.proto.rawValue, service: r.service, from: [label], except: except))
+            }
+        }
+        return grouped
+    }
+
+    static func logs(_ h: Host, _ spec: ClusterSpec) -> String {
+        let l = spec.logging
+        guard let sink = spec.hosts(withRole: .logSink).first else { return "kept locally (no log-sink)" }
+        if sink.name.value == h.name.value {
+            return "sink: receives from \(spec.hosts.count - 1) hosts on \(l.proto.value.rawValue)/\(l.port.value)"
+        }
+        let shared = sink.addresses.first { h.address(on: $0.network.value) != nil }
+        guard let target = shared else { return "kept locally (no network shared with \(sink.name.value))" }
+        return "forwards to \(sink.name.value) (\(target.address.value)) over \(l.proto.value.rawValue)/\(l.port.value)"
+            + (l.proto.value == .tcp ? " with a disk queue" : "")
+    }
+
+    static func backup(_ h: Host, _ spec: ClusterSpec) -> String? {
+        guard let b = spec.backup else { return nil }
+        let paths = b.paths.map(\.value).joined(separator: ", ")
+        let keep = "keep \(b.keepDaily.value) daily, \(b.keepWeekly.value) weekly, \(b.keepMonthly.value) monthly"
+        if h.name.value == b.server.value {
+            return "server: pulls \(paths) from \(b.from.value) \(b.schedule.value); \(keep)"
+        }
+        if h.name.value == b.from.value {
+            return "source: \(paths) pulled by \(b.server.value) \(b.schedule.value)"
+                + (b.allowBastionAccess.value ? "" : "; cannot reach \(b.server.value)")
+        }
+        return nil
+    }
+
+    static func nfs(_ h: Host, _ spec: ClusterSpec) -> String? {
+        let exports = spec.nfs.exports
+        guard !exports.isEmpty, let server = spec.hosts(withRole: .nfsServer).first else { return nil }
+        let paths = exports.map(\.path.value).joined(separator: ", ")
+        if server.name.value == h.name.value { return "exports \(paths) (NFSv4, root_squash)" }
+        guard h.has(.compute) else { return nil }
+        return "mounts \(paths) from \(server.name.value)"
+    }
+}
