@@ -156,6 +156,11 @@ private final class Composer {
         let mark = parser.problem_mark
         var loc = SourceLocation(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
         var hint: String? = nil
+        // libyaml may notice a problem after the last line (a truncated file): point at the end.
+        let lineCount = bytes.split(separator: 0x0a, omittingEmptySubsequences: false).count
+        if loc.line > lineCount, lineCount > 0 {
+            loc = SourceLocation(line: lineCount, column: sourceLine(lineCount).unicodeScalars.count + 1)
+        }
         let lineText = sourceLine(loc.line)
         if problem.contains("cannot start any token"), lineText.contains("\t") {
             hint = "YAML does not allow tabs for indentation; indent with spaces"
