@@ -4,7 +4,18 @@ import Spec
 /// consume (`plan --json`). Computed by a pure function; `render` builds on the same facts.
 public struct ClusterPlan: Codable, Sendable, Equatable {
     public var cluster: String
+    /// Every user gets an account (same uid/gid) on every host.
+    public var users: [UserPlan]
+    /// Users with passwordless sudo on every host.
+    public var admins: [String]
     public var hosts: [HostPlan]
+}
+
+public struct UserPlan: Codable, Sendable, Equatable {
+    public var name: String
+    public var uid: Int
+    public var gid: Int
+    public var keys: String
 }
 
 public struct HostPlan: Codable, Sendable, Equatable {
@@ -13,8 +24,6 @@ public struct HostPlan: Codable, Sendable, Equatable {
     public var roles: [String]
     public var gpus: Int?
     public var tags: [String]
-    public var users: [String]
-    public var admins: [String]
     public var serviceAccounts: [ServiceAccountPlan]
     /// Daemons and jobs the host runs.
     public var runs: [String]

@@ -3,7 +3,8 @@ import Spec
 /// The plan as text for a terminal: one block per host, aligned columns.
 public enum PlanTable {
     public static func render(_ plan: ClusterPlan) -> String {
-        var out = "cluster \(plan.cluster): \(plan.hosts.count) hosts\n"
+        var out = "cluster \(plan.cluster): \(plan.hosts.count) hosts, \(plan.users.count) users"
+            + " (accounts on every host, same uid/gid; sudo: \(plan.admins.isEmpty ? "nobody" : plan.admins.joined(separator: ", ")))\n"
         for h in plan.hosts {
             out += "\n\(h.name)  " + h.addresses.map { "\($0.address) (\($0.network))" }.joined(separator: ", ") + "\n"
             func row(_ label: String, _ value: String) {
@@ -11,13 +12,10 @@ public enum PlanTable {
             }
             row("roles", h.roles.joined(separator: ", ") + (h.gpus.map { ", \($0) GPUs" } ?? "")
                 + (h.tags.isEmpty ? "" : " [\(h.tags.joined(separator: ", "))]"))
-            var accounts = "\(h.users.count) users"
-            if !h.admins.isEmpty { accounts += " (sudo: \(h.admins.joined(separator: ", ")))" }
             if !h.serviceAccounts.isEmpty {
-                accounts += "; service: " + h.serviceAccounts.map { "\($0.name) (\($0.sudo.count) exact sudo commands)" }
-                    .joined(separator: ", ")
+                row("service", h.serviceAccounts.map { "\($0.name) uid \($0.uid) (\($0.sudo.count) exact sudo commands)" }
+                    .joined(separator: ", "))
             }
-            row("accounts", accounts)
             row("runs", h.runs.joined(separator: ", "))
             if h.accepts.isEmpty {
                 row("accepts", "nothing (every port closed)")

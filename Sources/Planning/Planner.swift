@@ -3,7 +3,17 @@ import Spec
 public enum Planner {
     /// spec → plan. Expects a spec that passed validation (it does not re-check it).
     public static func plan(_ spec: ClusterSpec) -> ClusterPlan {
-        ClusterPlan(cluster: spec.cluster.name.value, hosts: spec.hosts.map { plan(host: $0, in: spec) })
+        ClusterPlan(
+            cluster: spec.cluster.name.value,
+            users: spec.users.map { u in
+                var keys: [String] = []
+                if let g = u.github { keys.append("github:\(g.value)") }
+                if !u.keys.isEmpty { keys.append("\(u.keys.count) inline") }
+                return UserPlan(name: u.name.value, uid: u.uid.value, gid: u.gid.value,
+                                keys: keys.isEmpty ? "none" : keys.joined(separator: " + "))
+            },
+            admins: spec.admins.map(\.value),
+            hosts: spec.hosts.map { plan(host: $0, in: spec) })
     }
 
     static func plan(host h: Host, in spec: ClusterSpec) -> HostPlan {
@@ -17,8 +27,6 @@ public enum Planner {
             roles: roles.map(\.rawValue),
             gpus: h.gpus?.value,
             tags: h.tags,
-            users: spec.users.map(\.name.value),
-            admins: spec.admins.map(\.value),
             serviceAccounts: accounts.map { ServiceAccountPlan(name: $0.name.value, uid: $0.uid.value, sudo: $0.sudo.map(\.value)) },
             runs: daemons(h, spec),
             accepts: ports(h, spec),

@@ -77,6 +77,7 @@ struct SpecDecoder {
                            backup: backup)
         spec.sectionLocations = top.keyLocations
         spec.unreadableNetworks = unreadable
+        spec.reindex()
         return spec
     }
 

@@ -24,9 +24,22 @@ public struct ClusterSpec: Sendable {
 
     public func section(_ key: String) -> SourceLocation { sectionLocations[key] ?? .start }
 
+    /// Lookups by name and role, built once (`reindex()`), so a 1,000-host spec stays linear.
+    var hostIndex: [String: Int] = [:]
+    var roleIndex: [Role: [Int]] = [:]
+
+    public mutating func reindex() {
+        hostIndex = [:]
+        roleIndex = [:]
+        for (i, h) in hosts.enumerated() {
+            if hostIndex[h.name.value] == nil { hostIndex[h.name.value] = i }
+            for r in Set(h.roles.map(\.value)) { roleIndex[r, default: []].append(i) }
+        }
+    }
+
     public func network(named n: String) -> Network? { networks.first { $0.name.value == n } }
-    public func host(named n: String) -> Host? { hosts.first { $0.name.value == n } }
-    public func hosts(withRole r: Role) -> [Host] { hosts.filter { $0.has(r) } }
+    public func host(named n: String) -> Host? { hostIndex[n].map { hosts[$0] } }
+    public func hosts(withRole r: Role) -> [Host] { (roleIndex[r] ?? []).map { hosts[$0] } }
     public var bastion: Host? { hosts.first { $0.has(.bastion) } }
 }
 

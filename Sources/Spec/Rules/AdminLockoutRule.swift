@@ -27,9 +27,8 @@ struct AdminLockoutRule: ValidationRule {
             }
         }
         for h in spec.hosts where h.name.value != bastion.name.value && !h.has(.backup) {
-            let reachable = bastion.addresses.contains { a in
-                spec.acceptRules(for: h).contains { $0.proto == .tcp && $0.port == 22 && $0.admits(a.address.value) }
-            }
+            let ssh = spec.acceptRules(for: h).filter { $0.proto == .tcp && $0.port == 22 }
+            let reachable = bastion.addresses.contains { a in ssh.contains { $0.admits(a.address.value) } }
             if !reachable {
                 d.error(sshService == nil ? spec.section("services") : at,
                         "SSH (tcp 22) on \(h.name.value) would be closed to the bastion: Ansible could not reach it",
