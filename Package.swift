@@ -21,8 +21,10 @@ let package = Package(
             "Spec", "Planning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "SpecTests", dependencies: ["Spec"]),
-        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Spec"]),
-        .testTarget(name: "CLITests", dependencies: ["gpucluster"]),
+        // Helpers shared by the test targets (repository paths).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SpecTests", dependencies: ["Spec", "TestSupport"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Spec", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["gpucluster", "TestSupport"]),
     ]
 )

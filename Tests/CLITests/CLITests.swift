@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the real `gpucluster` binary: exit codes, streams and files are part of the interface.
 @Suite("gpucluster command line")

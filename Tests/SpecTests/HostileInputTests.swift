@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Spec
 
 /// Bad input gets a clear error, never a crash or a hang.

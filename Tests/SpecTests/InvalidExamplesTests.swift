@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Spec
 
 /// Each file in examples/invalid/ breaks one rule; its second line says what `validate` must

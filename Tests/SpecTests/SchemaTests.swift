@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Spec
 
 /// docs/cluster.schema.json must describe exactly the keys the decoder accepts, so editors
