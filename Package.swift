@@ -10,12 +10,15 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // cluster.yaml: reading (with line:column), the model, validation rules.
         .target(name: "Spec", dependencies: [.product(name: "Yams", package: "Yams")]),
         // spec → what each host gets (roles, users, ports, log/backup roles). Pure.
         .target(name: "Planning", dependencies: ["Spec"]),
+        // Probe target so the HTTP stack is fetched and built early (replaced by Agent).
+        .target(name: "AgentHTTPProbe", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
         // The thin executable: one struct per command.
         .executableTarget(name: "gpucluster", dependencies: [
             "Spec", "Planning",
