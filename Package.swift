@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "gpucluster",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gpucluster", targets: ["gpucluster"]),
     ],
@@ -17,8 +17,14 @@ let package = Package(
         .target(name: "Spec", dependencies: [.product(name: "Yams", package: "Yams")]),
         // spec → what each host gets (roles, users, ports, log/backup roles). Pure.
         .target(name: "Planning", dependencies: ["Spec"]),
-        // Probe target so the HTTP stack is fetched and built early (replaced by Agent).
-        .target(name: "AgentHTTPProbe", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
+        // The NVML C ABI subset (types and constants), shared by the agent and the simulator.
+        .target(name: "CNVML"),
+        // The simulated libnvidia-ml.so.1 (plain C; scripts/build-simnvml makes the .so).
+        .target(name: "SimNVML", dependencies: ["CNVML"]),
+        // Runs tools (nvidia-smi, smartctl) with a hard deadline, killing the whole process group.
+        .target(name: "CommandRunner"),
+        // GPU readings: NVML via dlopen, nvidia-smi fallback, parsers for nvidia-smi output.
+        .target(name: "GPU", dependencies: ["CNVML", "CommandRunner"]),
         // The thin executable: one struct per command.
         .executableTarget(name: "gpucluster", dependencies: [
             "Spec", "Planning",
@@ -29,5 +35,6 @@ let package = Package(
         .testTarget(name: "SpecTests", dependencies: ["Spec", "TestSupport"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Spec", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["gpucluster", "TestSupport"]),
+        .testTarget(name: "GPUTests", dependencies: ["GPU", "TestSupport"]),
     ]
 )

@@ -1,6 +1,6 @@
 /*
  * A simulated libnvidia-ml.so.1: the same C symbols as NVIDIA's library, with GPU state read
- * from a scenario file (GPUCLUSTER_SIM_SCENARIO). Used by tests, `gpucluster demo` and the lab,
+ * from a scenario file ($GPUCLUSTER_SIM_SCENARIO, else scenario.txt beside the library). Used by tests, `gpucluster demo` and the lab,
  * and read by the real Python clients gpustat and nvidia-ml-py as if it were a driver.
  *
  * Scenario format (one record per line, `#` starts a comment, values may be "quoted"):
@@ -19,6 +19,7 @@
 #include "include/simnvml.h"
 #include "../CNVML/include/nvml_abi.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -273,9 +274,26 @@ static void load_scenario(const char *path) {
     fclose(f);
 }
 
+/* The scenario: $GPUCLUSTER_SIM_SCENARIO, else `scenario.txt` beside this library, so that
+ * several copies of the library in one process (tests) each have their own GPUs. */
+static const char *scenario_path(void) {
+    static char beside[4096];
+    const char *env = getenv("GPUCLUSTER_SIM_SCENARIO");
+    if (env && *env) return env;
+    if (!beside[0]) {
+        Dl_info info;
+        if (dladdr((void *)&scenario_path, &info) && info.dli_fname) {
+            const char *slash = strrchr(info.dli_fname, '/');
+            if (slash) snprintf(beside, sizeof beside, "%.*s/scenario.txt", (int)(slash - info.dli_fname), info.dli_fname);
+            else snprintf(beside, sizeof beside, "scenario.txt");
+        }
+    }
+    return beside[0] ? beside : NULL;
+}
+
 /* Re-reads the scenario when the file changed; checks at most every 100 ms. */
 static void refresh_locked(int force) {
-    const char *path = getenv("GPUCLUSTER_SIM_SCENARIO");
+    const char *path = scenario_path();
     if (!force && g_checked_at.tv_sec && ms_since(&g_checked_at) < 100) return;
     clock_gettime(CLOCK_MONOTONIC, &g_checked_at);
     struct stat st;

@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Foundation
+
+/// Runs a program with a hard deadline. The child gets its own process group, so a hung
+/// tool *and everything it started* is killed at the deadline, and output is read as it
+/// comes (a chatty child never blocks on a full pipe). Used for nvidia-smi (which can hang)
+/// and smartctl.
+public enum CommandRunner {
+    public struct Output: Sendable {
+        public var exitCode: Int32?
+        public var signal: Int32?
+        public var stdout: String
+        public var stderr: String
+        public var timedOut: Bool
+        public var succeeded: Bool { exitCode == 0 && !timedOut }
+    }
+
+    public enum Failure: Error, CustomStringConvertible, Sendable {
+        case cannotStart(String, Int32)
+        public var description: String {
+            switch self { case .cannotStart(let p, let e): return "cannot run \(p): \(String(cString: strerror(e)))" }
+        }
+    }
+
+    /// - Parameters: maxOutputBytes caps what is kept from each stream (the rest is drained).
+    public static func run(_ path: String, _ arguments: [String], timeout: Duration,
+                           environment: [String: String]? = nil, maxOutputBytes: Int = 8 << 20) throws -> Output {
+        var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw Failure.cannotStart(path, errno) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        for fd in [outPipe[0], outPipe[1], errPipe[0], errPipe[1]] { posix_spawn_file_actions_addclose(&actions, fd) }
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attr, 0)
+
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { env.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, path, &actions, &attr, argv, env)
+        close(outPipe[1]); close(errPipe[1])
+        guard rc == 0 else { close(outPipe[0]); close(errPipe[0]); throw Failure.cannotStart(path, rc) }
+
+        let deadline = ContinuousClock.now + timeout
+        var out = [UInt8](), err = [UInt8]()
+        var open: [(fd: Int32, isOut: Bool)] = [(outPipe[0], true), (errPipe[0], false)]
+        var timedOut = false
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while !open.isEmpty {
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero { timedOut = true; break }
+            let ms = Int32(min(max(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000, 1), 1000))
+            var fds = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let n = poll(&fds, nfds_t(fds.count), ms)
+            if n < 0 && errno != EINTR { break }
+            var closed: [Int32] = []
+            for f in fds where f.revents != 0 {
+                let got = read(f.fd, &buf, buf.count)
+                if got <= 0 { closed.append(f.fd); continue }
+                let isOut = open.first { $0.fd == f.fd }?.isOut ?? true
+                if isOut { if out.count < maxOutputBytes { out += buf[0..<got] } } else if err.count < maxOutputBytes { err += buf[0..<got] }
+            }
+            for c in closed { close(c); open.removeAll { $0.fd == c } }
+        }
+        if timedOut {
+            kill(-pid, SIGKILL)
+            for f in open { close(f.fd) }
+        }
+        var status: Int32 = 0
+        // The pipes are closed; the child has exited or is being killed: reap it.
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = status & 0x7f == 0
+        return Output(exitCode: exited ? (status >> 8) & 0xff : nil, signal: exited ? nil : status & 0x7f,
+                      stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
+                      timedOut: timedOut)
+    }
+}
