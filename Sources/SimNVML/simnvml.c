@@ -90,6 +90,7 @@ static struct timespec g_loaded_at;
 static time_t g_mtime;
 static long g_mtime_ns;
 static off_t g_size;
+static ino_t g_ino;
 static struct timespec g_checked_at;
 
 static long long ms_since(const struct timespec *t) {
@@ -302,10 +303,15 @@ static void refresh_locked(int force) {
         g_mtime = 0;
         return;
     }
-    if (!force && st.st_mtim.tv_sec == g_mtime && st.st_mtim.tv_nsec == g_mtime_ns && st.st_size == g_size) return;
+    /* File times are coarse (a kernel tick): two writes in one tick share an mtime, so the
+     * inode (new on every atomic replace) is compared too. */
+    if (!force && st.st_mtim.tv_sec == g_mtime && st.st_mtim.tv_nsec == g_mtime_ns && st.st_size == g_size &&
+        st.st_ino == g_ino) return;
+    g_ino = st.st_ino;
     g_mtime = st.st_mtim.tv_sec;
     g_mtime_ns = st.st_mtim.tv_nsec;
     g_size = st.st_size;
+    if (getenv("GPUCLUSTER_SIM_DEBUG")) fprintf(stderr, "simnvml: loading %s\n", path);
     load_scenario(path);
 }
 
