@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // cluster.yaml: reading (with line:column), the model, validation rules.
@@ -25,9 +26,15 @@ let package = Package(
         .target(name: "CommandRunner"),
         // GPU readings: NVML via dlopen, nvidia-smi fallback, parsers for nvidia-smi output.
         .target(name: "GPU", dependencies: ["CNVML", "CommandRunner"]),
+        // The node agent: collectors, Prometheus exposition, HTTP endpoints.
+        .target(name: "Agent", dependencies: [
+            "GPU", "CommandRunner",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // The thin executable: one struct per command.
         .executableTarget(name: "gpucluster", dependencies: [
-            "Spec", "Planning",
+            "Spec", "Planning", "Agent", "GPU",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Helpers shared by the test targets (repository paths).

@@ -1,10 +1,10 @@
 import ArgumentParser
 
 @main
-struct GPUCluster: ParsableCommand {
+struct GPUCluster: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gpucluster",
         abstract: "Turn one cluster.yaml into a configured, secured, monitored and backed-up GPU cluster.",
         version: "0.1.0",
-        subcommands: [Init.self, Validate.self, Plan.self])
+        subcommands: [Init.self, Validate.self, Plan.self, AgentCommand.self])
 }

@@ -13,7 +13,7 @@ public enum SMIValue {
     public static func number(_ raw: String) -> Double? {
         let t = raw.trimmingCharacters(in: .whitespaces)
         if isMissing(t) { return nil }
-        if t.hasPrefix("0x") || t.hasPrefix("0X") { return UInt64(t.dropFirst(2), radix: 16).map(Double.init) }
+        if t.hasPrefix("0x") || t.hasPrefix("0X") { return UInt64(t.dropFirst(2), radix: 16).map { Double($0) } }
         let numberPart = t.prefix { $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" || $0 == "E" }
         guard !numberPart.isEmpty else { return nil }
         return Double(numberPart)

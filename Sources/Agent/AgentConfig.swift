@@ -1,0 +1,43 @@
+import Foundation
+import GPU
+
+public enum AgentVersion {
+    public static let string = "0.1.0"
+}
+
+public struct AgentConfig: Sendable {
+    public var gpuBackend: any GPUBackend
+    public var interval: Duration = .seconds(5)
+    public var procRoot = "/proc"
+    public var smartctlPath: String?
+    public var smartInterval: Duration = .seconds(600)
+    public var backupStatePath: String?
+    public var expectedGPUs: Int?
+    public var hostname: String = ProcessInfo.processInfo.hostName
+
+    public init(gpuBackend: any GPUBackend) { self.gpuBackend = gpuBackend }
+
+    /// Finds an executable on PATH (nil when absent).
+    public static func which(_ name: String) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        for dir in path.split(separator: ":") {
+            let p = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+}
+
+/// NVML when it loads; else nvidia-smi when it is installed; else no GPU backend (and say why).
+public enum GPUBackendChoice {
+    public static func choose(nvmlPath: String = "libnvidia-ml.so.1", nvidiaSMI: String = "nvidia-smi",
+                              smiTimeout: Duration = .seconds(5)) -> any GPUBackend {
+        switch NVMLBackend.load(path: nvmlPath) {
+        case .success(let b): return b
+        case .failure(let e):
+            if let smi = AgentConfig.which(nvidiaSMI) { return NvidiaSMIBackend(path: smi, timeout: smiTimeout) }
+            return NoGPUBackend(reason: "\(e.message); nvidia-smi not found")
+        }
+    }
+}

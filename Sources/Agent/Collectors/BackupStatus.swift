@@ -1,0 +1,44 @@
+import Foundation
+
+/// The state file the backup job writes after each run (docs/backup-state.md), read by the
+/// agent on the backup server. Unknown keys are ignored, so the format can grow.
+public struct BackupStatus: Sendable, Codable, Equatable {
+    public var version: Int
+    /// Unix seconds.
+    public var lastRunStart: Double?
+    public var lastRunEnd: Double?
+    public var lastSuccess: Double?
+    /// rsync's exit code for the last run (0, or 24 "vanished files" which is still a success).
+    public var exitCode: Int?
+    /// The last verification (checksum itemization), when one ran.
+    public var lastVerify: Double?
+    public var verifyOK: Bool?
+    public var verifyMismatches: Int?
+    public var bytesTransferred: Double?
+    public var snapshots: Int?
+    public var message: String?
+
+    public init(version: Int = 1) { self.version = version }
+
+    public static let maxFileBytes = 64 * 1024
+
+    public static func read(path: String) -> Result<BackupStatus, StatusError> {
+        guard let fh = FileHandle(forReadingAtPath: path) else {
+            return .failure(StatusError(message: FileManager.default.fileExists(atPath: path)
+                ? "\(path): permission denied" : "\(path): no backup has run yet (file missing)"))
+        }
+        defer { try? fh.close() }
+        guard let data = try? fh.read(upToCount: maxFileBytes + 1), data.count <= maxFileBytes else {
+            return .failure(StatusError(message: "\(path): unreadable or larger than 64 KiB"))
+        }
+        do {
+            let s = try JSONDecoder().decode(BackupStatus.self, from: data)
+            guard s.version == 1 else { return .failure(StatusError(message: "\(path): unknown version \(s.version)")) }
+            return .success(s)
+        } catch {
+            return .failure(StatusError(message: "\(path): not a backup state file (\(error))"))
+        }
+    }
+
+    public struct StatusError: Error, Sendable { public let message: String }
+}

@@ -1,0 +1,60 @@
+import Agent
+import ArgumentParser
+import Foundation
+import GPU
+
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Node exporter: GPUs, processes → users/jobs, SMART, backup status.",
+        discussion: """
+        Serves /metrics (Prometheus), /api/v1/node (JSON with per-process detail) and /healthz.
+        Collection runs every --interval in the background; a scrape only sends the latest data.
+        GPU backend: NVML (libnvidia-ml.so.1, loaded at run time), else nvidia-smi, else none.
+        """)
+
+    @Option(help: "Address to bind (the firewall decides who reaches it).") var host = "0.0.0.0"
+    @Option(help: "Port (0 picks a free one and prints it).") var port = 9855
+    @Option(help: "Seconds between collections.") var interval: Double = 5
+    @Option(help: "NVML library to load.") var nvml = "libnvidia-ml.so.1"
+    @Option(help: "nvidia-smi for the fallback backend.") var nvidiaSmi = "nvidia-smi"
+    @Option(help: "Seconds before a hung nvidia-smi is killed.") var smiTimeout: Double = 5
+    @Option(help: "GPUs this host should have; fewer is reported.") var expectedGpus: Int?
+    @Option(help: "smartctl to run ('' to disable SMART).") var smartctl = "smartctl"
+    @Option(help: "Minutes between SMART scans.") var smartInterval: Double = 10
+    @Option(help: "Backup state file to report (on the backup server).") var backupState: String?
+    @Option(help: "Where /proc is (for tests).") var proc = "/proc"
+    @Flag(help: "Collect once, print the metrics and exit.") var once = false
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        guard interval >= 0.05, interval <= 3600 else { throw ValidationError("--interval must be between 0.05 and 3600 seconds") }
+        guard smiTimeout > 0, smiTimeout <= 300 else { throw ValidationError("--smi-timeout must be between 0 and 300 seconds") }
+        guard smartInterval > 0 else { throw ValidationError("--smart-interval must be positive") }
+        if let e = expectedGpus, !(0...64).contains(e) { throw ValidationError("--expected-gpus must be 0…64") }
+    }
+
+    func run() async throws {
+        let backend = GPUBackendChoice.choose(nvmlPath: nvml, nvidiaSMI: nvidiaSmi, smiTimeout: .milliseconds(Int(smiTimeout * 1000)))
+        var config = AgentConfig(gpuBackend: backend)
+        config.interval = .milliseconds(Int(interval * 1000))
+        config.procRoot = proc
+        config.smartctlPath = smartctl.isEmpty ? nil : AgentConfig.which(smartctl)
+        config.smartInterval = .seconds(Int(smartInterval * 60))
+        config.backupStatePath = backupState
+        config.expectedGPUs = expectedGpus
+        let agent = Agent(config: config)
+        if once {
+            print(agent.collectOnce().metrics, terminator: "")
+            return
+        }
+        agent.collectOnce()
+        agent.start()
+        printError("gpucluster agent \(AgentVersion.string): GPU backend \(backend.name)")
+        try await AgentServer.run(agent: agent, host: host, port: port) { bound in
+            // Written straight to fd 1 so a parent reading the pipe sees it at once.
+            FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
+        }
+        agent.stop()
+    }
+}
