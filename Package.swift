@@ -43,5 +43,6 @@ let package = Package(
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Spec", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["gpucluster", "TestSupport"]),
         .testTarget(name: "GPUTests", dependencies: ["GPU", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "GPU", "TestSupport", "gpucluster"]),
     ]
 )

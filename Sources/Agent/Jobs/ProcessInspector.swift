@@ -73,22 +73,23 @@ public struct ProcessInspector: Sendable {
     /// kubernetes pods), or nil for a plain process.
     static func job(fromCgroup s: String) -> JobRef? {
         for line in s.split(separator: "\n") {
-            let path = line.split(separator: ":", maxSplits: 2).last.map(String.init) ?? ""
+            let path = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).last.map(String.init) ?? ""
             if let r = path.range(of: #"job_([0-9]+)"#, options: .regularExpression), path.contains("slurm") {
                 return JobRef(kind: .slurm, id: String(path[r].dropFirst(4)), runtime: nil)
             }
+            // Kubernetes pods first: their paths also name the container runtime.
             let runtimes: [(pattern: String, runtime: String)] = [
-                (#"docker[-/]([0-9a-f]{64})"#, "docker"),
-                (#"cri-containerd-([0-9a-f]{64})"#, "containerd"),
-                (#"crio-([0-9a-f]{64})"#, "cri-o"),
-                (#"libpod-([0-9a-f]{64})"#, "podman"),
-                (#"kubepods.*/([0-9a-f]{64})"#, "kubernetes"),
-                (#"containerd/([0-9a-f]{64})"#, "containerd"),
+                (#"kubepods.*[/:-][0-9a-f]{64}"#, "kubernetes"),
+                (#"docker[-/][0-9a-f]{64}"#, "docker"),
+                (#"cri-containerd[-:][0-9a-f]{64}"#, "containerd"),
+                (#"crio-[0-9a-f]{64}"#, "cri-o"),
+                (#"libpod-[0-9a-f]{64}"#, "podman"),
+                (#"containerd/[0-9a-f]{64}"#, "containerd"),
             ]
             for (pattern, runtime) in runtimes {
-                if let r = path.range(of: pattern, options: .regularExpression),
-                   let idRange = path[r].range(of: #"[0-9a-f]{64}"#, options: .regularExpression) {
-                    return JobRef(kind: .container, id: String(path[r][idRange].prefix(12)), runtime: runtime)
+                if let r = path.range(of: pattern, options: .regularExpression) {
+                    let id = path[r].suffix(64)
+                    return JobRef(kind: .container, id: String(id.prefix(12)), runtime: runtime)
                 }
             }
         }
