@@ -34,11 +34,11 @@ let package = Package(
         ]),
         // The thin executable: one struct per command.
         .executableTarget(name: "gpucluster", dependencies: [
-            "Spec", "Planning", "Agent", "GPU",
+            "Spec", "Planning", "Agent", "GPU", "CommandRunner",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Helpers shared by the test targets (repository paths).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CommandRunner"], path: "Tests/TestSupport"),
         .testTarget(name: "SpecTests", dependencies: ["Spec", "TestSupport"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Spec", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["gpucluster", "TestSupport"]),

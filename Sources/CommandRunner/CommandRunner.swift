@@ -10,6 +10,12 @@ import Foundation
 /// comes (a chatty child never blocks on a full pipe). Used for nvidia-smi (which can hang)
 /// and smartctl.
 public enum CommandRunner {
+    /// Process groups of children still running, so a shutting-down agent can end them.
+    private static let active = ActiveGroups()
+
+    /// Kills every child this process started that is still running (on shutdown).
+    public static func terminateAll() { active.killAll() }
+
     public struct Output: Sendable {
         public var exitCode: Int32?
         public var signal: Int32?
@@ -41,7 +47,16 @@ public enum CommandRunner {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP))
+        // Own process group (killed as a whole), and default signals: the agent's server
+        // blocks some, and a child must not inherit that.
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGTERM, SIGINT, SIGPIPE, SIGCHLD, SIGHUP, SIGQUIT] { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawnattr_setpgroup(&attr, 0)
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
@@ -53,6 +68,8 @@ public enum CommandRunner {
         close(outPipe[1]); close(errPipe[1])
         guard rc == 0 else { close(outPipe[0]); close(errPipe[0]); throw Failure.cannotStart(path, rc) }
 
+        active.insert(pid)
+        defer { active.remove(pid) }
         let deadline = ContinuousClock.now + timeout
         var out = [UInt8](), err = [UInt8]()
         var open: [(fd: Int32, isOut: Bool)] = [(outPipe[0], true), (errPipe[0], false)]
@@ -85,5 +102,17 @@ public enum CommandRunner {
         return Output(exitCode: exited ? (status >> 8) & 0xff : nil, signal: exited ? nil : status & 0x7f,
                       stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
                       timedOut: timedOut)
+    }
+}
+
+/// A locked set of child process groups.
+final class ActiveGroups: @unchecked Sendable {
+    private var groups = Set<pid_t>()
+    private let lock = NSLock()
+    func insert(_ p: pid_t) { lock.lock(); groups.insert(p); lock.unlock() }
+    func remove(_ p: pid_t) { lock.lock(); groups.remove(p); lock.unlock() }
+    func killAll() {
+        lock.lock(); let all = groups; lock.unlock()
+        for p in all { kill(-p, SIGKILL) }
     }
 }

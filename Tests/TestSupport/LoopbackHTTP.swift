@@ -77,48 +77,29 @@ public enum Binary {
 
 /// A `gpucluster agent` on 127.0.0.1 with a free port; stopped on `stop()` or deinit.
 public final class AgentProcess: @unchecked Sendable {
-    public let process: Process
+    public let child: Spawned
     public let port: Int
 
     public init(arguments: [String], environment: [String: String] = [:]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Binary.gpucluster)
-        p.arguments = ["agent", "--host", "127.0.0.1", "--port", "0", "--smartctl", ""] + arguments
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        process = p
-        // Wait (bounded) for "listening on http://127.0.0.1:PORT".
-        var text = ""
-        let deadline = Date().addingTimeInterval(20)
-        var found: Int?
-        let fh = out.fileHandleForReading
-        while found == nil, Date() < deadline, p.isRunning {
-            let chunk = fh.availableData
-            if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.02); continue }
-            text += String(decoding: chunk, as: UTF8.self)
-            if let r = text.range(of: #"listening on http://127\.0\.0\.1:([0-9]+)"#, options: .regularExpression) {
-                found = Int(text[r].split(separator: ":").last ?? "")
-            }
-        }
-        guard let port = found else {
-            p.terminate()
-            throw LoopbackHTTP.Failure(description: "agent did not start: \(text)")
+        child = try Spawned(Binary.gpucluster, ["agent", "--host", "127.0.0.1", "--port", "0", "--smartctl", ""] + arguments,
+                            environment: environment, captureStdout: true)
+        let pattern = #"listening on http://127\.0\.0\.1:([0-9]+)"#
+        guard let text = child.readUntil(pattern, seconds: 20),
+              let r = text.range(of: pattern, options: .regularExpression),
+              let port = Int(text[r].split(separator: ":").last ?? "") else {
+            child.stop()
+            throw LoopbackHTTP.Failure(description: "agent did not start")
         }
         self.port = port
     }
+
+    public var pid: pid_t { child.pid }
 
     public func get(_ path: String, timeout: Double = 5) throws -> LoopbackHTTP.Response {
         try LoopbackHTTP.get(port: port, path: path, timeout: timeout)
     }
 
-    public func stop() {
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
-    }
+    public func stop() { child.stop() }
     deinit { stop() }
 }
 

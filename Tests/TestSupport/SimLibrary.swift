@@ -8,12 +8,12 @@ public enum SimLibrary {
 
     private static let built: Result<String, BuildError> = {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gpucluster-simnvml-\(getpid())").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Repo.path("scripts/build-simnvml"))
-        p.arguments = [dir]
-        do { try p.run() } catch { return .failure(BuildError(description: "cannot run build-simnvml: \(error)")) }
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return .failure(BuildError(description: "build-simnvml failed")) }
+        do {
+            let r = try Tools.run(Repo.path("scripts/build-simnvml"), [dir], timeout: 120)
+            guard r.status == 0 else { return .failure(BuildError(description: "build-simnvml failed: \(r.error)")) }
+        } catch {
+            return .failure(BuildError(description: "cannot run build-simnvml: \(error)"))
+        }
         return .success(dir)
     }()
 
@@ -35,20 +35,14 @@ public enum SimLibrary {
 
 /// Real processes for the simulated GPUs to report (clients like gpustat look each pid up).
 public final class SleepingProcesses: @unchecked Sendable {
-    public let processes: [Process]
-    public var pids: [Int32] { processes.map(\.processIdentifier) }
+    public let processes: [Spawned]
+    public var pids: [Int32] { processes.map(\.pid) }
 
     public init(count: Int, name: String = "/bin/sleep") throws {
-        processes = try (0..<count).map { _ in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: name)
-            p.arguments = ["600"]
-            try p.run()
-            return p
-        }
+        processes = try (0..<count).map { _ in try Spawned(name, ["600"]) }
     }
 
-    public func stop() { for p in processes where p.isRunning { p.terminate() } }
+    public func stop() { for p in processes { p.stop() } }
     deinit { stop() }
 }
 

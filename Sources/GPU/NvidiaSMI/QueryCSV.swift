@@ -42,8 +42,10 @@ public enum QueryCSV {
         guard !lines.isEmpty else { return [] }
         let names: [String]
         let firstCells = cells(lines[0]).map(fieldName)
-        let known = Set(gpuFields + appFields + ["timestamp", "gpu_name", "gpu_bus_id", "gpu_serial", "count", "serial", "pci.bus_id"])
-        if firstCells.contains(where: { known.contains($0) || $0.contains(".") && !$0.contains(" ") && Double($0) == nil }) {
+        // A header is all field names (`memory.used`, `gpu_uuid`); data rows have numbers,
+        // UUIDs and versions in them.
+        let isHeader = firstCells.allSatisfy { $0.range(of: #"^[A-Za-z_][A-Za-z0-9_.]*$"#, options: .regularExpression) != nil }
+        if isHeader {
             names = firstCells
             lines.removeFirst()
         } else if let fields {

@@ -1,4 +1,5 @@
 import Agent
+import CommandRunner
 import ArgumentParser
 import Foundation
 import GPU
@@ -56,5 +57,6 @@ struct AgentCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
         }
         agent.stop()
+        CommandRunner.terminateAll()   // a hung nvidia-smi must not outlive the agent
     }
 }
