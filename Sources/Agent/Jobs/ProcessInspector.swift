@@ -70,30 +70,46 @@ public struct ProcessInspector: Sendable {
     }
 
     /// Slurm job (cgroup v1 and v2 layouts), container (docker, containerd/CRI, podman,
-    /// kubernetes pods), or nil for a plain process.
+    /// kubernetes pods), or nil for a plain process. Plain string scans, no regular
+    /// expressions: this runs for every GPU process on every cycle.
     static func job(fromCgroup s: String) -> JobRef? {
         for line in s.split(separator: "\n") {
-            let path = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).last.map(String.init) ?? ""
-            if let r = path.range(of: #"job_([0-9]+)"#, options: .regularExpression), path.contains("slurm") {
-                return JobRef(kind: .slurm, id: String(path[r].dropFirst(4)), runtime: nil)
+            let path = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).last ?? ""
+            if path.contains("slurm"), let r = path.range(of: "job_") {
+                let digits = path[r.upperBound...].prefix { $0.isASCII && $0.isNumber }
+                if !digits.isEmpty { return JobRef(kind: .slurm, id: String(digits), runtime: nil) }
             }
-            // Kubernetes pods first: their paths also name the container runtime.
-            let runtimes: [(pattern: String, runtime: String)] = [
-                (#"kubepods.*[/:-][0-9a-f]{64}"#, "kubernetes"),
-                (#"docker[-/][0-9a-f]{64}"#, "docker"),
-                (#"cri-containerd[-:][0-9a-f]{64}"#, "containerd"),
-                (#"crio-[0-9a-f]{64}"#, "cri-o"),
-                (#"libpod-[0-9a-f]{64}"#, "podman"),
-                (#"containerd/[0-9a-f]{64}"#, "containerd"),
-            ]
-            for (pattern, runtime) in runtimes {
-                if let r = path.range(of: pattern, options: .regularExpression) {
-                    let id = path[r].suffix(64)
-                    return JobRef(kind: .container, id: String(id.prefix(12)), runtime: runtime)
-                }
-            }
+            guard let id = longHexRun(path) else { continue }
+            // Kubernetes first: pod paths also name the container runtime.
+            let runtime: String
+            if path.contains("kubepods") { runtime = "kubernetes" }
+            else if path.contains("docker") { runtime = "docker" }
+            else if path.contains("cri-containerd") { runtime = "containerd" }
+            else if path.contains("crio-") { runtime = "cri-o" }
+            else if path.contains("libpod-") { runtime = "podman" }
+            else if path.contains("containerd") { runtime = "containerd" }
+            else { continue }
+            return JobRef(kind: .container, id: String(id.prefix(12)), runtime: runtime)
         }
         return nil
+    }
+
+    /// The first run of exactly 64 lowercase hex digits (a container id).
+    static func longHexRun(_ s: Substring) -> Substring? {
+        var start = s.startIndex, count = 0
+        var i = s.startIndex
+        while i < s.endIndex {
+            let c = s[i]
+            if ("0"..."9").contains(c) || ("a"..."f").contains(c) {
+                if count == 0 { start = i }
+                count += 1
+            } else {
+                if count == 64 { return s[start..<i] }
+                count = 0
+            }
+            i = s.index(after: i)
+        }
+        return count == 64 ? s[start...] : nil
     }
 
     static func read(_ path: String, max: Int = 65536) -> String? {
