@@ -41,24 +41,57 @@ public struct ProcessInspector: Sendable {
 
     // MARK: parsing (pure, tested on literal text)
 
+    // Parsing works on UTF-8 bytes: it runs for every GPU process on every cycle, and
+    // Character-by-Character String work was most of a cycle's CPU (measured with perf).
+
     static func uid(fromStatus s: String) -> UInt32? {
-        for line in s.split(separator: "\n") where line.hasPrefix("Uid:") {
-            // Uid: real effective saved fs — the real uid is the owner.
-            return line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first.flatMap { UInt32($0) }
+        let b = Array(s.utf8)
+        let key = Array("Uid:".utf8)
+        var i = 0
+        while i + key.count <= b.count {
+            if (i == 0 || b[i - 1] == 0x0a), Array(b[i..<i + key.count]) == key {
+                var j = i + key.count
+                while j < b.count, b[j] == 0x09 || b[j] == 0x20 { j += 1 }
+                return parseUInt(b, from: j).map { UInt32(clamping: $0) }
+            }
+            i += 1
         }
         return nil
     }
 
+    static func parseUInt(_ b: [UInt8], from start: Int) -> UInt64? {
+        var j = start, v: UInt64 = 0
+        while j < b.count, b[j] >= 0x30, b[j] <= 0x39 {
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(b[j] - 0x30))
+            if o1 || o2 { return nil }
+            v = a
+            j += 1
+        }
+        return j > start ? v : nil
+    }
+
     static func command(fromCmdline s: String) -> String {
-        s.split(separator: "\0", omittingEmptySubsequences: true).joined(separator: " ")
+        var b = Array(s.utf8)
+        while b.last == 0 { b.removeLast() }
+        for i in b.indices where b[i] == 0 { b[i] = 0x20 }
+        return String(decoding: b, as: UTF8.self)
     }
 
     /// Field 22 of /proc/PID/stat; the command (field 2) may contain spaces and parentheses.
     static func startTicks(fromStat s: String) -> UInt64? {
-        guard let close = s.lastIndex(of: ")") else { return nil }
-        let rest = s[s.index(after: close)...].split(separator: " ")
-        // rest[0] is field 3 (state): field 22 is rest[19].
-        return rest.count > 19 ? UInt64(rest[19]) : nil
+        let b = Array(s.utf8)
+        guard let close = b.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        // After ") " come fields 3, 4, …: field 22 is the 20th.
+        var field = 2, i = close + 1
+        while i < b.count {
+            if b[i] == 0x20 {
+                field += 1
+                if field == 22 { return parseUInt(b, from: i + 1) }
+            }
+            i += 1
+        }
+        return nil
     }
 
     static func readBootTime(_ procRoot: String) -> Double? {
@@ -95,21 +128,19 @@ public struct ProcessInspector: Sendable {
     }
 
     /// The first run of exactly 64 lowercase hex digits (a container id).
-    static func longHexRun(_ s: Substring) -> Substring? {
-        var start = s.startIndex, count = 0
-        var i = s.startIndex
-        while i < s.endIndex {
-            let c = s[i]
-            if ("0"..."9").contains(c) || ("a"..."f").contains(c) {
+    static func longHexRun(_ s: Substring) -> String? {
+        let b = Array(s.utf8)
+        var start = 0, count = 0
+        for (i, c) in b.enumerated() {
+            if (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) {
                 if count == 0 { start = i }
                 count += 1
             } else {
-                if count == 64 { return s[start..<i] }
+                if count == 64 { return String(decoding: b[start..<i], as: UTF8.self) }
                 count = 0
             }
-            i = s.index(after: i)
         }
-        return count == 64 ? s[start...] : nil
+        return count == 64 ? String(decoding: b[start...], as: UTF8.self) : nil
     }
 
     static func read(_ path: String, max: Int = 65536) -> String? {
