@@ -13,6 +13,19 @@ public enum CommandRunner {
     /// Process groups of children still running, so a shutting-down agent can end them.
     private static let active = ActiveGroups()
 
+    /// Sets a spawn's signal mask empty and common signals to their defaults, so children do
+    /// not inherit a server's blocked or ignored signals (a `sleep` ignoring SIGTERM never stops).
+    public static func resetSignals(_ attr: inout posix_spawnattr_t, extraFlags: Int16 = 0) {
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGTERM, SIGINT, SIGPIPE, SIGCHLD, SIGHUP, SIGQUIT] { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | extraFlags)
+    }
+
     /// Kills every child this process started that is still running (on shutdown).
     public static func terminateAll() { active.killAll() }
 
@@ -49,14 +62,7 @@ public enum CommandRunner {
         defer { posix_spawnattr_destroy(&attr) }
         // Own process group (killed as a whole), and default signals: the agent's server
         // blocks some, and a child must not inherit that.
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for sig in [SIGTERM, SIGINT, SIGPIPE, SIGCHLD, SIGHUP, SIGQUIT] { sigaddset(&defaults, sig) }
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        resetSignals(&attr, extraFlags: Int16(POSIX_SPAWN_SETPGROUP))
         posix_spawnattr_setpgroup(&attr, 0)
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]

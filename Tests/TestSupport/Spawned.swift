@@ -1,3 +1,4 @@
+import CommandRunner
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -37,7 +38,7 @@ public final class Spawned: @unchecked Sendable {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        resetSignals(&attr)
+        CommandRunner.resetSignals(&attr)
         let rc = posix_spawn(&p, path, &actions, &attr, argv, envp)
         if captureStdout { close(fds[1]) }
         guard rc == 0 else {
@@ -92,15 +93,3 @@ public final class Spawned: @unchecked Sendable {
     }
 }
 
-/// Children must not inherit the test runner's blocked or ignored signals (a `sleep` that
-/// ignores SIGTERM never stops).
-func resetSignals(_ attr: inout posix_spawnattr_t) {
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    posix_spawnattr_setsigmask(&attr, &empty)
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    for sig in [SIGTERM, SIGINT, SIGPIPE, SIGCHLD, SIGHUP, SIGQUIT] { sigaddset(&defaults, sig) }
-    posix_spawnattr_setsigdefault(&attr, &defaults)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-}
