@@ -1,24 +1,42 @@
 import GPU
+import Synchronization
 
 /// Attributes each GPU process to a user, a job (Slurm / container / process) and a command.
 /// Metrics are aggregated per user and per job (bounded cardinality); per-pid detail is
 /// only in /api/v1/node.
-public struct GPUProcessCollector: Collector {
+public final class GPUProcessCollector: Collector {
     public let inspector: ProcessInspector
     public var name: String { "processes" }
+    /// pid → (start ticks, facts). A process's owner, command and cgroup do not change
+    /// while it runs, so each cycle re-reads only /proc/PID/stat to tell a reused pid.
+    private let known = Mutex<[Int32: (ticks: UInt64, info: ProcessInspector.Info)]>([:])
+
+    public init(inspector: ProcessInspector) { self.inspector = inspector }
 
     public func collect(_ s: inout NodeSnapshot) {
         var out: [GPUProcessInfo] = []
         var cache: [Int32: ProcessInspector.Info] = [:]
         var names: [UInt32: String] = [:]
+        var previous = known.withLock { $0 }
+        var next: [Int32: (ticks: UInt64, info: ProcessInspector.Info)] = [:]
         for g in s.gpu.gpus where g.up {
             for p in g.processes {
-                let info = cache[p.pid] ?? inspector.inspect(pid: p.pid, userName: { uid in
-                    if let n = names[uid] { return n }
-                    let n = ProcessInspector.passwdName(uid)
-                    names[uid] = n
-                    return n
-                })
+                let info: ProcessInspector.Info
+                if let c = cache[p.pid] {
+                    info = c
+                } else if let ticks = inspector.startTicks(pid: p.pid), let old = previous[p.pid], old.ticks == ticks {
+                    info = old.info
+                    next[p.pid] = old
+                } else {
+                    info = inspector.inspect(pid: p.pid, userName: { uid in
+                        if let n = names[uid] { return n }
+                        let n = ProcessInspector.passwdName(uid)
+                        names[uid] = n
+                        return n
+                    })
+                    if let ticks = inspector.startTicks(pid: p.pid) { next[p.pid] = (ticks, info) }
+                }
+                previous[p.pid] = nil
                 cache[p.pid] = info
                 var command = info.command
                 if command == "?", let n = p.processName { command = n }
@@ -28,6 +46,7 @@ public struct GPUProcessCollector: Collector {
             }
         }
         s.processes = out
+        known.withLock { $0 = next }   // processes gone from the GPUs are forgotten
     }
 
     public func export(_ s: NodeSnapshot, _ m: inout MetricSet) {
