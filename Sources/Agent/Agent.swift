@@ -13,7 +13,12 @@ public final class Agent: Sendable {
     public struct Published: Sendable {
         public var snapshot: NodeSnapshot
         public var metrics: String
-        public var json: Data
+        /// JSON is encoded when asked for (the API is polled far less often than we collect).
+        public var json: Data {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            return (try? enc.encode(snapshot)) ?? Data("{}".utf8)
+        }
     }
 
     public init(config: AgentConfig, collectors: [any Collector]? = nil) {
@@ -40,10 +45,7 @@ public final class Agent: Sendable {
         s.collectedAt = Date().timeIntervalSince1970
         var m = MetricSet()
         for c in collectors { c.export(s, &m) }
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        let json = (try? enc.encode(s)) ?? Data("{}".utf8)
-        let p = Published(snapshot: s, metrics: m.render(), json: json)
+        let p = Published(snapshot: s, metrics: m.render())
         latest.withLock { $0 = p }
         return p
     }
