@@ -49,7 +49,11 @@ public enum CommandRunner {
     public static func run(_ path: String, _ arguments: [String], timeout: Duration,
                            environment: [String: String]? = nil, maxOutputBytes: Int = 8 << 20) throws -> Output {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+        // Close-on-exec: a child another thread spawns meanwhile must not inherit our pipe
+        // ends (it would hold them open and we would wait for its EOF). dup2 in the child
+        // clears the flag on fds 1 and 2.
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw Failure.cannotStart(path, errno) }
+        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -15,7 +15,10 @@ public final class Spawned: @unchecked Sendable {
 
     public init(_ path: String, _ args: [String], environment: [String: String]? = nil, captureStdout: Bool = false) throws {
         var fds: [Int32] = [-1, -1]
-        if captureStdout { guard pipe(&fds) == 0 else { throw LoopbackHTTP.Failure(description: "pipe failed") } }
+        if captureStdout {
+            guard pipe(&fds) == 0 else { throw LoopbackHTTP.Failure(description: "pipe failed") }
+            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }   // not inherited by other threads' children
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
