@@ -232,8 +232,7 @@ struct AgentIntegrationTests {
         s.migs = [.init(gpu: 0, uuid: "MIG-x", profile: "1g.10gb", memoryTotalMiB: 9728, memoryUsedMiB: 5, gpuInstance: 1, computeInstance: 0)]
         s.processes = [.init(gpu: 1, pid: procs.pids[0], usedMiB: 1)]
         let (a, _) = try start(s)
-        let text = try eventually(a) { $0.value("gpucluster_gpu_xid_errors_total") != nil }
-        _ = text
+        _ = try eventually(a) { $0.value("gpucluster_gpu_xid_errors_total") != nil }
         let body = try a.get("/metrics").body
         let r = try Tools.run(promtool, ["check", "metrics"], stdin: body)
         #expect(r.status == 0, "promtool: \(r.output)")

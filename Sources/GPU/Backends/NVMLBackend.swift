@@ -110,9 +110,11 @@ public final class NVMLBackend: GPUBackend, @unchecked Sendable {
             if rc == NVML_ERROR_GPU_IS_LOST { lost = true }
             return rc == NVML_SUCCESS
         }
-        if let uuid = api.string({ api.deviceGetUUID(dev, $0, $1) }) { r.uuid = uuid } else { lost = lost || api.lastLost }
-        r.name = api.string({ api.deviceGetName(dev, $0, $1) }) ?? ""
-        if api.lastLost { lost = true }
+        let uuid = api.stringAndCode { api.deviceGetUUID(dev, $0, $1) }
+        let name = api.stringAndCode { api.deviceGetName(dev, $0, $1) }
+        r.uuid = uuid.value ?? ""
+        r.name = name.value ?? ""
+        lost = uuid.code == NVML_ERROR_GPU_IS_LOST || name.code == NVML_ERROR_GPU_IS_LOST
         if lost {
             r.up = false
             r.error = "GPU is lost (NVML_ERROR_GPU_IS_LOST)"
@@ -359,20 +361,19 @@ struct NVMLAPI: @unchecked Sendable {
         return "NVML error \(rc)"
     }
 
-    /// Whether the last `string` call failed with GPU_IS_LOST (set through a box: NVMLAPI is a value).
-    var lastLost: Bool { lostBox.value }
-    private let lostBox = Box()
-    final class Box: @unchecked Sendable { var value = false }
-
     /// Calls an NVML function that fills a char buffer.
     func string(_ call: (UnsafeMutablePointer<CChar>, UInt32) -> nvmlReturn_t) -> String? {
+        stringAndCode(call).value
+    }
+
+    /// The same, with NVML's return code (callers tell GPU_IS_LOST from other failures).
+    func stringAndCode(_ call: (UnsafeMutablePointer<CChar>, UInt32) -> nvmlReturn_t) -> (value: String?, code: nvmlReturn_t) {
         var buf = [CChar](repeating: 0, count: 256)
         let rc = buf.withUnsafeMutableBufferPointer { p -> nvmlReturn_t in
             guard let base = p.baseAddress else { return NVML_ERROR_UNKNOWN }
             return call(base, UInt32(p.count))
         }
-        lostBox.value = rc == NVML_ERROR_GPU_IS_LOST
-        guard rc == NVML_SUCCESS else { return nil }
-        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard rc == NVML_SUCCESS else { return (nil, rc) }
+        return (String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), rc)
     }
 }
