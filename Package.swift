@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // cluster.yaml: reading (with line:column), the model, validation rules.
@@ -32,9 +34,26 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        // The cluster-wide view: GPU states (free / busy / idle-held / down / unhealthy), slots,
+        // per-user usage, the terminal board. Pure: built from agents' node reports.
+        .target(name: "Fleet", dependencies: ["Agent", "Spec"]),
+        // Where cluster snapshots come from: scraping every agent (embedded) or Prometheus' API.
+        .target(name: "FleetSources", dependencies: [
+            "Fleet", "Agent",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        // History in SQLite (raw → per-minute → per-hour, retention and size bounded).
+        .target(name: "History", dependencies: ["Fleet", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The web dashboard: server-rendered HTML, inline SVG charts, JSON API, live updates.
+        .target(name: "Dashboard", dependencies: [
+            "Fleet", "FleetSources", "History",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        // `gpucluster demo`: a scripted cluster of real agents on the simulated NVML library.
+        .target(name: "Demo", dependencies: ["GPU", "Fleet", "History", "CommandRunner"]),
         // The thin executable: one struct per command.
         .executableTarget(name: "gpucluster", dependencies: [
-            "Spec", "Planning", "Agent", "GPU", "CommandRunner",
+            "Spec", "Planning", "Agent", "GPU", "CommandRunner", "Fleet", "FleetSources", "History", "Dashboard", "Demo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Helpers shared by the test targets (repository paths).
@@ -44,5 +63,8 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["gpucluster", "TestSupport"]),
         .testTarget(name: "GPUTests", dependencies: ["GPU", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "GPU", "TestSupport", "gpucluster"]),
+        .testTarget(name: "DashboardTests", dependencies: [
+            "Fleet", "FleetSources", "History", "Dashboard", "Agent", "GPU", "Spec", "TestSupport", "gpucluster",
+        ]),
     ]
 )

@@ -14,6 +14,9 @@ public struct AgentConfig: Sendable {
     public var backupStatePath: String?
     public var expectedGPUs: Int?
     public var hostname: String = ProcessInfo.processInfo.hostName
+    /// A passwd-format file consulted before the system's user database (demo and lab nodes
+    /// whose users exist only in the spec).
+    public var passwdFile: String?
 
     public init(gpuBackend: any GPUBackend) { self.gpuBackend = gpuBackend }
 

@@ -11,7 +11,13 @@ public final class GPUProcessCollector: Collector {
     /// while it runs, so each cycle re-reads only /proc/PID/stat to tell a reused pid.
     private let known = Mutex<[Int32: (ticks: UInt64, info: ProcessInspector.Info)]>([:])
 
-    public init(inspector: ProcessInspector) { self.inspector = inspector }
+    /// uid → name from `passwdFile`, read once (nil: the system database only).
+    private let extraNames: [UInt32: String]
+
+    public init(inspector: ProcessInspector, passwdFile: String? = nil) {
+        self.inspector = inspector
+        extraNames = passwdFile.flatMap { ProcessInspector.read($0, max: 4 << 20) }.map(ProcessInspector.passwdEntries) ?? [:]
+    }
 
     public func collect(_ s: inout NodeSnapshot) {
         var out: [GPUProcessInfo] = []
@@ -30,7 +36,7 @@ public final class GPUProcessCollector: Collector {
                 } else {
                     info = inspector.inspect(pid: p.pid, userName: { uid in
                         if let n = names[uid] { return n }
-                        let n = ProcessInspector.passwdName(uid)
+                        let n = extraNames[uid] ?? ProcessInspector.passwdName(uid)
                         names[uid] = n
                         return n
                     })

@@ -165,6 +165,17 @@ public struct ProcessInspector: Sendable {
         Self.read("\(procRoot)/\(pid)/stat").flatMap(Self.startTicks(fromStat:))
     }
 
+    /// uid → name from passwd-format text (`name:x:uid:gid:…`); malformed lines are skipped.
+    public static func passwdEntries(_ text: String) -> [UInt32: String] {
+        var out: [UInt32: String] = [:]
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: ":", omittingEmptySubsequences: false)
+            guard f.count >= 3, !f[0].isEmpty, let uid = UInt32(f[2]) else { continue }
+            if out[uid] == nil { out[uid] = String(f[0]) }
+        }
+        return out
+    }
+
     public static func passwdName(_ uid: UInt32) -> String? {
         var pwd = passwd()
         var result: UnsafeMutablePointer<passwd>?

@@ -25,7 +25,10 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Minutes between SMART scans.") var smartInterval: Double = 10
     @Option(help: "Backup state file to report (on the backup server).") var backupState: String?
     @Option(help: "Where /proc is (for tests).") var proc = "/proc"
+    @Option(help: "Host name to report (default: this machine's).") var hostname: String?
+    @Option(help: "passwd-format file read before the system user database.") var passwd: String?
     @Flag(help: "Collect once, print the metrics and exit.") var once = false
+    @Flag(help: .hidden) var exitWithParent = false
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
@@ -44,6 +47,8 @@ struct AgentCommand: AsyncParsableCommand {
         config.smartInterval = .seconds(Int(smartInterval * 60))
         config.backupStatePath = backupState
         config.expectedGPUs = expectedGpus
+        config.passwdFile = passwd
+        if let hostname { config.hostname = hostname }
         let agent = Agent(config: config)
         if once {
             print(agent.collectOnce().metrics, terminator: "")
@@ -51,6 +56,14 @@ struct AgentCommand: AsyncParsableCommand {
         }
         agent.collectOnce()
         agent.start()
+        if exitWithParent {
+            // The demo's agents must not outlive a demo that was killed outright.
+            let parent = getppid()
+            Thread.detachNewThread {
+                while getppid() == parent { Thread.sleep(forTimeInterval: 0.5) }
+                Foundation.exit(0)
+            }
+        }
         printError("gpucluster agent \(AgentVersion.string): GPU backend \(backend.name)")
         try await AgentServer.run(agent: agent, host: host, port: port) { bound in
             // Written straight to fd 1 so a parent reading the pipe sees it at once.

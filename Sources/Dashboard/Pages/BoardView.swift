@@ -1,0 +1,71 @@
+import Fleet
+
+/// The live part of the main page: headline, slots, legend and the board (one row per node,
+/// one cell per GPU). Re-rendered on the server for every live update.
+enum BoardView {
+    static func live(_ s: ClusterSnapshot, now: Double) -> String {
+        var h = headline(s)
+        h += "<table class=\"board\" id=\"board\">"
+        for n in s.nodes { h += row(n, now: now) }
+        h += "</table>"
+        return h
+    }
+
+    static func headline(_ s: ClusterSnapshot) -> String {
+        let t = s.totals
+        var h = "<div class=\"headline\" id=\"headline\" data-free=\"\(t.free)\" data-total=\"\(t.gpus)\">"
+        h += "<span class=\"n\">\(t.free)</span> of \(t.gpus) GPUs free now</div>"
+        let multi = s.slots.filter { $0.gpus > 1 }
+        var slotText: [String] = []
+        for sl in multi {
+            let n = sl.nodes.count
+            slotText.append("<span data-slot=\"\(sl.gpus)\" data-nodes=\"\(n)\">\(n) node\(n == 1 ? "" : "s") can take a \(sl.gpus)-GPU job</span>")
+        }
+        h += "<div class=\"slots\" id=\"slots\">\(slotText.isEmpty ? "No node has two free GPUs." : slotText.joined(separator: " · ") + " now.")</div>"
+        h += "<div class=\"legend\">"
+        for (state, count) in [(GPUState.free, t.free), (.busy, t.busy), (.idleHeld, t.idleHeld), (.down, t.down), (.unhealthy, t.unhealthy)] {
+            h += "<span><i class=\"\(state.rawValue)\"></i>\(state.rawValue) <b data-count=\"\(state.rawValue)\">\(count)</b></span>"
+        }
+        h += "</div>"
+        return h
+    }
+
+    static func row(_ n: NodeView, now: Double) -> String {
+        var h = "<tr class=\"\(n.up ? "up" : "down")\" data-node=\"\(HTML.attr(n.name))\"><th><a href=\"/node/\(HTML.pathSegment(n.name))\">\(HTML.escape(n.name))</a>"
+        if !n.up {
+            let since = n.downSince.map { " for " + SnapshotBuilder.duration(now - $0) } ?? ""
+            h += "<span class=\"node-problem\" data-down=\"1\">down\(since): \(HTML.escape(n.problem ?? "unreachable"))</span>"
+        } else if let p = n.problem {
+            h += "<span class=\"node-problem\">\(HTML.escape(p))</span>"
+        }
+        h += "</th><td><div class=\"cells\">"
+        for g in n.gpus { h += cell(g, now: now) }
+        h += "</div></td></tr>"
+        return h
+    }
+
+    static func cell(_ g: GPUView, now: Double) -> String {
+        var tip = "\(g.node) GPU \(g.index) · \(g.name) · \(g.uuid)"
+        if let r = g.reason { tip += "\n\(r)" }
+        for p in g.processes.prefix(8) { tip += "\n\(p.user) pid \(p.pid): \(p.command)" }
+        var h = "<div class=\"gpu \(g.state.rawValue)\" data-uuid=\"\(HTML.attr(g.uuid))\" data-state=\"\(g.state.rawValue)\" title=\"\(HTML.attr(tip))\">"
+        h += "<b>\(g.index)</b> <span class=\"st\">\(g.state.rawValue)</span>"
+        switch g.state {
+        case .free:
+            h += "<div>\(HTML.mib(g.memoryUsedBytes)) / \(HTML.mib(g.memoryTotalBytes))</div>"
+        case .busy, .idleHeld, .unhealthy:
+            if !g.users.isEmpty { h += "<div class=\"user\">\(g.users.map { "<a style=\"color:#fff\" href=\"/user/\(HTML.pathSegment($0))\">\(HTML.escape($0))</a>" }.joined(separator: ", "))</div>" }
+            if let p = g.processes.first {
+                h += "<div class=\"cmd\">\(HTML.escape(String(p.command.prefix(60))))</div>"
+            } else if !g.jobs.isEmpty {
+                h += "<div>\(HTML.escape(g.jobs.joined(separator: ", ")))</div>"
+            }
+            if let r = g.reason, g.state != .busy { h += "<div>\(HTML.escape(r))</div>" }
+            h += "<div>\(HTML.mib(g.memoryUsedBytes)) · \(g.utilization.map { "\(Int($0)) %" } ?? "– %")</div>"
+            if let u = g.utilization { h += "<div class=\"bar\"><i style=\"width:\(min(100, max(0, Int(u))))%\"></i></div>" }
+        case .down:
+            h += "<div>\(HTML.escape(g.reason ?? "down"))</div>"
+        }
+        return h + "</div>"
+    }
+}

@@ -1,0 +1,104 @@
+import Fleet
+import Foundation
+import History
+import Hummingbird
+import NIOCore
+
+/// HTTP: the pages, `/api/v1/…` (documented in docs/api.md) and `/healthz`.
+public enum DashboardServer {
+    static let maxNameLength = 256
+
+    public static func router(_ app: DashboardApp) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/") { req, _ -> Response in
+            guard let range = parseRange(req) else { return badRequest("range must be one of 24h, 7d, 30d") }
+            return await html(app, .board, range: range)
+        }
+        router.get("/users") { _, _ in await html(app, .users) }
+        router.get("/node/:name") { _, ctx -> Response in
+            guard let name = name(ctx) else { return badRequest("bad node name") }
+            return await html(app, .node(name))
+        }
+        router.get("/user/:name") { _, ctx -> Response in
+            guard let name = name(ctx) else { return badRequest("bad user name") }
+            return await html(app, .user(name))
+        }
+        router.get("/api/v1/snapshot") { _, _ in json(app.monitor.latest) }
+        router.get("/api/v1/users") { _, _ in json(UserUsage.all(in: app.monitor.latest)) }
+        router.get("/api/v1/free") { req, _ -> Response in
+            let raw = req.uri.queryParameters.get("min") ?? "1"
+            guard let k = Int(raw), (1...64).contains(k) else { return badRequest("min must be a whole number from 1 to 64") }
+            return json(app.free(min: k))
+        }
+        router.get("/api/v1/history") { req, _ -> Response in
+            guard let range = parseRange(req) else { return badRequest("range must be one of 24h, 7d, 30d") }
+            do {
+                guard let h = try await app.historyJSON(range) else { return error(.notFound, "this dashboard keeps no history (Prometheus backend)") }
+                return json(h)
+            } catch {
+                return DashboardServer.error(.internalServerError, "history: \(error)")
+            }
+        }
+        router.get("/api/v1/live") { req, _ -> Response in
+            let token = req.uri.queryParameters.get("view") ?? "board"
+            guard token.utf8.count <= maxNameLength + 5, let view = DashboardApp.View(token: token) else { return badRequest("unknown view") }
+            guard let live = app.liveJSON(view) else { return error(.notFound, "no such node") }
+            return json(live)
+        }
+        router.get("/healthz") { _, _ -> Response in
+            let h = app.health()
+            return Response(status: h.ok ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: h.text + "\n")))
+        }
+        return router
+    }
+
+    public static func run(_ app: DashboardApp, host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let collection = Task { await app.runCollection() }
+        defer { collection.cancel() }
+        let server = Application(
+            router: router(app),
+            configuration: .init(address: .hostname(host, port: port), serverName: "gpucluster-dashboard"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) })
+        try await server.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    static func name(_ ctx: BasicRequestContext) -> String? {
+        guard let raw = ctx.parameters.get("name"), let n = raw.removingPercentEncoding,
+              !n.isEmpty, n.utf8.count <= maxNameLength else { return nil }
+        return n
+    }
+
+    static func parseRange(_ req: Request) -> HistoryStore.Range? {
+        guard let r = req.uri.queryParameters.get("range") else { return .day }
+        return HistoryStore.Range(rawValue: r)
+    }
+
+    static func html(_ app: DashboardApp, _ view: DashboardApp.View, range: HistoryStore.Range = .day) async -> Response {
+        let nonce = UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        guard let page = await app.page(view, range: range, nonce: nonce) else {
+            return error(.notFound, "no such node in this cluster")
+        }
+        return Response(status: .ok, headers: [
+            .contentType: "text/html; charset=utf-8",
+            .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; script-src 'nonce-\(nonce)'",
+            .init("X-Content-Type-Options")!: "nosniff",
+            .cacheControl: "no-store",
+        ], body: .init(byteBuffer: ByteBuffer(string: page)))
+    }
+
+    static func json<T: Encodable>(_ value: T) -> Response {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        guard let data = try? e.encode(value) else { return error(.internalServerError, "cannot encode") }
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func badRequest(_ message: String) -> Response { error(.badRequest, message) }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        let body = (try? JSONEncoder().encode(["error": message])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

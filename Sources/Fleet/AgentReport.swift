@@ -1,0 +1,53 @@
+import Agent
+import GPU
+
+/// XIDs after which a GPU needs attention before it takes new work (NVIDIA's XID catalogue:
+/// double-bit ECC, row-remap failures, NVLink errors, fallen off the bus, contained/uncontained
+/// memory errors).
+public let fatalXIDs: [UInt64: String] = [
+    48: "double-bit ECC error", 63: "row remapping event", 64: "row remapping failure",
+    74: "NVLink error", 79: "fallen off the bus", 92: "high single-bit ECC rate",
+    94: "contained memory error", 95: "uncontained memory error",
+]
+
+extension NodeObservation {
+    /// A node as its agent's `/api/v1/node` report describes it.
+    public init(name: String, expectedGPUs: Int?, tags: [String], report: NodeSnapshot, lastSeen: Double) {
+        var byGPU: [String: [GPUProcessInfo]] = [:]
+        for p in report.processes { byGPU[p.gpuUUID, default: []].append(p) }
+        let gpus = report.gpu.gpus.map { g -> GPUObservation in
+            let procs = (byGPU[g.uuid] ?? []).filter { $0.kind == "compute" }
+            let views = procs.map { p in
+                ProcessView(pid: p.pid, user: p.user, command: p.command, memoryBytes: p.usedMemoryBytes,
+                            job: p.job.kind == .process ? "process \(p.job.id)" : "\(p.job.runtime ?? p.job.kind.rawValue) \(p.job.id)",
+                            startTime: p.startTime)
+            }
+            // A process NVML lists but /proc could not attribute still holds the GPU.
+            let count = max(procs.count, g.processes.filter { $0.kind == .compute }.count)
+            return GPUObservation(
+                index: g.index, uuid: g.uuid, name: g.name, up: g.up, error: g.error,
+                memoryUsedBytes: g.memoryUsedBytes, memoryTotalBytes: g.memoryTotalBytes,
+                utilization: g.utilizationGPU, temperatureCelsius: g.temperatureCelsius,
+                processCount: count, processes: views,
+                users: Array(Set(views.map(\.user))).sorted(), jobs: Array(Set(views.map(\.job))).sorted(),
+                healthProblem: Self.healthProblem(g, xids: report.gpu.xidCounts))
+        }
+        self.init(name: name, expectedGPUs: expectedGPUs ?? report.expectedGPUs, tags: tags, reachable: true,
+                  lastSeen: lastSeen, backend: report.gpu.backend, backendUp: report.gpu.backendUp,
+                  backendError: report.gpu.error, driverVersion: report.gpu.driverVersion, gpus: gpus)
+    }
+
+    static func healthProblem(_ g: GPUReading, xids: [XIDKey: UInt64]) -> String? {
+        var problems: [String] = []
+        if let r = g.remappedRows {
+            if r.failed { problems.append("row remapping failed") }
+            if r.pending { problems.append("row remap pending (reset needed)") }
+        }
+        if let u = g.eccUncorrected, u > 0 { problems.append("\(u) uncorrectable ECC errors") }
+        for (key, n) in xids where key.uuid == g.uuid && n > 0 {
+            if let what = fatalXIDs[key.xid] { problems.append("XID \(key.xid) (\(what))") }
+        }
+        if g.up, let e = g.error { problems.append(e) }
+        return problems.isEmpty ? nil : problems.sorted().joined(separator: "; ")
+    }
+}

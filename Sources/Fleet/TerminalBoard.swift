@@ -1,0 +1,95 @@
+import Foundation
+
+/// `gpucluster status`: the dashboard's board as text, one line per GPU, coloured on a TTY.
+/// Names come from cluster users (process names, user names): control characters are shown
+/// escaped so a process cannot move the cursor or recolour the terminal.
+public struct TerminalBoard: Sendable {
+    public enum Filter: Sendable, Equatable { case all, free, user(String) }
+
+    public var color: Bool
+    public var filter: Filter
+    public var now: Double
+
+    public init(color: Bool, filter: Filter = .all, now: Double) {
+        self.color = color; self.filter = filter; self.now = now
+    }
+
+    public func render(_ s: ClusterSnapshot) -> String {
+        var out = headline(s) + "\n"
+        if let e = s.sourceError { out += paint("! source: \(Self.sanitize(e))", "1;31") + "\n" }
+        for n in s.nodes {
+            let gpus = n.gpus.filter(include)
+            if gpus.isEmpty, filter != .all { continue }
+            var head = paint(Self.sanitize(n.name), "1")
+            if !n.up {
+                let since = n.downSince.map { " for \(SnapshotBuilder.duration(now - $0))" } ?? ""
+                head += "  " + paint("DOWN\(since): \(Self.sanitize(n.problem ?? "unreachable"))", "31")
+            } else if let p = n.problem {
+                head += "  " + paint(Self.sanitize(p), "31")
+            }
+            out += head + "\n"
+            for g in gpus { out += "  " + line(g) + "\n" }
+        }
+        return out
+    }
+
+    public func headline(_ s: ClusterSnapshot) -> String {
+        let t = s.totals
+        var h = "\(t.free) of \(t.gpus) GPUs free"
+        if t.idleHeld > 0 { h += ", \(t.idleHeld) idle-held" }
+        if t.down > 0 { h += ", \(t.down) down" }
+        if t.unhealthy > 0 { h += ", \(t.unhealthy) unhealthy" }
+        let slots = s.slots.filter { $0.gpus > 1 && !$0.nodes.isEmpty }.map { "\($0.nodes.count)×\($0.gpus)-GPU" }
+        if !slots.isEmpty { h += "; slots: " + slots.joined(separator: ", ") }
+        return h
+    }
+
+    func include(_ g: GPUView) -> Bool {
+        switch filter {
+        case .all: return true
+        case .free: return g.state == .free
+        case .user(let u): return g.users.contains(u)
+        }
+    }
+
+    func line(_ g: GPUView) -> String {
+        let state: String
+        switch g.state {
+        case .free: state = paint("free     ", "32")
+        case .busy: state = paint("busy     ", "33")
+        case .idleHeld: state = paint("idle-held", "35")
+        case .down: state = paint("down     ", "31")
+        case .unhealthy: state = paint("unhealthy", "1;31")
+        }
+        var parts = ["[\(g.index)]", state]
+        let mem: String
+        if let u = g.memoryUsedBytes, let t = g.memoryTotalBytes {
+            mem = "\(u >> 20) / \(t >> 20) MiB"
+        } else { mem = "- MiB" }
+        parts.append(mem.padding(toLength: 20, withPad: " ", startingAt: 0))
+        parts.append((g.utilization.map { String(format: "%3.0f %%", $0) } ?? "  - %"))
+        if !g.users.isEmpty { parts.append(Self.sanitize(g.users.joined(separator: ","))) }
+        if !g.jobs.isEmpty { parts.append("(" + Self.sanitize(g.jobs.joined(separator: ", ")) + ")") }
+        if let r = g.reason, g.state != .busy || g.users.isEmpty { parts.append("— " + Self.sanitize(r)) }
+        return parts.joined(separator: " ")
+    }
+
+    func paint(_ s: String, _ code: String) -> String {
+        color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s
+    }
+
+    /// Control characters (C0, DEL, C1) and bidi overrides become visible escapes.
+    public static func sanitize(_ s: String, max: Int = 120) -> String {
+        var out = ""
+        for u in s.unicodeScalars.prefix(max) {
+            switch u.value {
+            case 0..<0x20, 0x7F, 0x80..<0xA0, 0x202A...0x202E, 0x2066...0x2069:
+                out += "\\u{\(String(u.value, radix: 16))}"
+            default:
+                out.unicodeScalars.append(u)
+            }
+        }
+        if s.unicodeScalars.count > max { out += "…" }
+        return out
+    }
+}
