@@ -25,8 +25,9 @@ public final class DemoCluster: @unchecked Sendable {
     private var agents: [ChildProcess?] = []
     private let lock = NSLock()
 
-    public init(options: Options, origin: Double = Date().timeIntervalSince1970) {
+    public init(options: Options, now: Double = Date().timeIntervalSince1970) {
         self.options = options
+        let origin = now - Double(DemoScript.openingStep) * options.step
         script = DemoScript(nodeCount: options.nodes, step: options.step, origin: origin, hostile: options.hostile)
     }
 
@@ -89,10 +90,10 @@ public final class DemoCluster: @unchecked Sendable {
     /// so the demo's graphs have a week to show.
     public func backfill(into store: HistoryStore, seconds: Double, every: Double, policy: FreePolicy) async throws {
         var builder = SnapshotBuilder(policy: policy)
-        let start = script.origin - seconds
-        var t = start
+        let end = script.origin + Double(DemoScript.openingStep) * script.step
+        var t = end - seconds
         var generation = 0
-        while t < script.origin {
+        while t < end {
             let observations = script.state(at: t).enumerated().map { i, s -> NodeObservation in
                 let sc = script.scenario(s, nodeIndex: i)
                 let gpus = sc.gpus.enumerated().map { g, gpu -> GPUObservation in

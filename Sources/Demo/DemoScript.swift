@@ -68,12 +68,16 @@ public struct DemoScript: Sendable {
     /// The tick (step number) at a time; negative before the origin (the backfill).
     public func tick(at t: Double) -> Int { Int(((t - origin) / step).rounded(.down)) }
 
-    /// The down node is the fifth (or the last): down for 6 steps out of every 40.
+    /// The down node is the fifth (or the last): down for steps 20–25 of every 40.
     public func isUp(node i: Int, tick: Int) -> Bool {
         guard i == min(4, nodes.count - 1), nodes.count > 1 else { return true }
         let phase = ((tick % 40) + 40) % 40
-        return !(8..<14).contains(phase)
+        return !Self.downSteps.contains(phase)
     }
+
+    public static let downSteps = 20..<26
+    /// The live demo opens at this step: jobs are under way, the node goes down 5 steps later.
+    public static let openingStep = 15
 
     public func state(at t: Double) -> [NodeState] {
         let k = tick(at: t)

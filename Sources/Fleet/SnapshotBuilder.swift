@@ -59,7 +59,7 @@ public struct SnapshotBuilder: Sendable {
         // Fewer GPUs than the spec says: the missing ones are shown down, not forgotten.
         if let expected = o.expectedGPUs, expected > gpus.count {
             let seenCount = gpus.count
-            let why = (o.gpus.isEmpty ? nodeProblem : nil) ?? "missing: spec expects \(expected), agent sees \(seenCount)"
+            let why = nodeProblem ?? "missing: spec expects \(expected), agent sees \(seenCount)"
             for i in seenCount..<expected {
                 gpus.append(GPUView(node: o.name, index: i, uuid: "missing:\(o.name):\(i)", name: "?", state: .down, reason: why))
             }

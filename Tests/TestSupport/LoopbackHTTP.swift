@@ -135,3 +135,35 @@ public struct Scraped: Sendable {
     }
     public func all(_ name: String) -> [Sample] { samples.filter { $0.name == name } }
 }
+
+/// A `gpucluster` server command (dashboard, demo) on loopback; the port is read from the
+/// line it prints when listening. Stopped on `stop()` or deinit.
+public final class ServerProcess: @unchecked Sendable {
+    public let child: Spawned
+    public let port: Int
+
+    public init(_ arguments: [String], environment: [String: String] = [:], seconds: Double = 60) throws {
+        child = try Spawned(Binary.gpucluster, arguments, environment: environment, captureStdout: true)
+        let pattern = #"http://127\.0\.0\.1:([0-9]+)"#
+        guard let text = child.readUntil(pattern, seconds: seconds),
+              let r = text.range(of: pattern, options: .regularExpression),
+              let port = Int(text[r].split(separator: ":").last ?? "") else {
+            child.stop()
+            throw LoopbackHTTP.Failure(description: "gpucluster \(arguments.first ?? "") did not start")
+        }
+        self.port = port
+    }
+
+    public func get(_ path: String, timeout: Double = 5) throws -> LoopbackHTTP.Response {
+        try LoopbackHTTP.get(port: port, path: path, timeout: timeout)
+    }
+
+    /// kill -9: no chance to clean up (the crash-safety tests).
+    public func kill9() {
+        kill(child.pid, SIGKILL)
+        child.stop()
+    }
+
+    public func stop() { child.stop() }
+    deinit { stop() }
+}

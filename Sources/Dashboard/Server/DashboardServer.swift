@@ -45,6 +45,10 @@ public enum DashboardServer {
             guard let live = app.liveJSON(view) else { return error(.notFound, "no such node") }
             return json(live)
         }
+        router.get("/favicon.ico") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "max-age=86400"],
+                     body: .init(byteBuffer: ByteBuffer(string: favicon)))
+        }
         router.get("/healthz") { _, _ -> Response in
             let h = app.health()
             return Response(status: h.ok ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
@@ -62,6 +66,8 @@ public enum DashboardServer {
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) })
         try await server.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
+
+    static let favicon = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><rect x=\"1\" y=\"1\" width=\"6\" height=\"6\" fill=\"#2e9d4f\"/><rect x=\"9\" y=\"1\" width=\"6\" height=\"6\" fill=\"#2f6fb3\"/><rect x=\"1\" y=\"9\" width=\"6\" height=\"6\" fill=\"#2f6fb3\"/><rect x=\"9\" y=\"9\" width=\"6\" height=\"6\" fill=\"#9b4dca\"/></svg>"
 
     static func name(_ ctx: BasicRequestContext) -> String? {
         guard let raw = ctx.parameters.get("name"), let n = raw.removingPercentEncoding,
