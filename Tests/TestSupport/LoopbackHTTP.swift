@@ -10,7 +10,10 @@ public enum LoopbackHTTP {
         public var headers: [String: String]
         public var body: String
     }
-    public struct Failure: Error, CustomStringConvertible { public let description: String }
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
 
     public static func get(port: Int, path: String, timeout: Double = 5) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -142,8 +145,17 @@ public final class ServerProcess: @unchecked Sendable {
     public let child: Spawned
     public let port: Int
 
-    public init(_ arguments: [String], environment: [String: String] = [:], seconds: Double = 60) throws {
-        child = try Spawned(Binary.gpucluster, arguments, environment: environment, captureStdout: true)
+    public convenience init(_ arguments: [String], environment: [String: String] = [:], seconds: Double = 60) throws {
+        try self.init(executable: Binary.gpucluster, arguments, environment: environment, seconds: seconds)
+    }
+
+    /// Any program that prints `http://127.0.0.1:PORT` once it listens.
+    public convenience init(python: String, script: String, _ arguments: [String]) throws {
+        try self.init(executable: python, [script] + arguments, environment: [:], seconds: 20)
+    }
+
+    init(executable: String, _ arguments: [String], environment: [String: String], seconds: Double) throws {
+        child = try Spawned(executable, arguments, environment: environment, captureStdout: true)
         let pattern = #"http://127\.0\.0\.1:([0-9]+)"#
         guard let text = child.readUntil(pattern, seconds: seconds),
               let r = text.range(of: pattern, options: .regularExpression),
