@@ -56,6 +56,12 @@ let package = Package(
             "Spec", "Planning", "Agent", "GPU", "CommandRunner", "Fleet", "FleetSources", "History", "Dashboard", "Demo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // benchmarks/dashboard/run: history size, API/page latency at 1,000 nodes, collector CPU.
+        .executableTarget(name: "dashboard-bench", dependencies: [
+            "Dashboard", "Fleet", "FleetSources", "History",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "benchmarks/dashboard/bench"),
         // Helpers shared by the test targets (repository paths).
         .target(name: "TestSupport", dependencies: ["CommandRunner"], path: "Tests/TestSupport"),
         .testTarget(name: "SpecTests", dependencies: ["Spec", "TestSupport"]),
