@@ -99,3 +99,31 @@ struct DemoBrowserTests {
         #expect(!carol.gpus.isEmpty && carol.gpus.allSatisfy { $0.users.contains("carol") })
     }
 }
+
+@Suite("Demo story", .serialized)
+struct DemoStoryTests {
+    @Test("in the demo a node goes down and comes back, and a held GPU turns idle-held")
+    func story() throws {
+        let lib = try SimLibrary.directory() + "/libnvidia-ml.so.1"
+        // Steps of 0.5 s: the down phase (steps 20–25) starts 2.5 s after the demo opens.
+        let demo = try ServerProcess(["demo", "--port", "0", "--step", "0.5", "--interval", "0.25", "--poll", "1",
+                                      "--backfill-days", "0", "--simnvml", lib])
+        defer { demo.stop() }
+        var sawDown = false, sawBack = false, sawIdle = false
+        var downReason = ""
+        let deadline = Date().addingTimeInterval(40)
+        while Date() < deadline, !(sawDown && sawBack && sawIdle) {
+            Thread.sleep(forTimeInterval: 0.2)
+            guard let r = try? demo.get("/api/v1/snapshot"), r.status == 200,
+                  let s = try? JSONDecoder().decode(ClusterSnapshot.self, from: Data(r.body.utf8)),
+                  let n5 = s.nodes.first(where: { $0.name == "gpu05" }) else { continue }
+            if !n5.up { sawDown = true; downReason = n5.problem ?? "" }
+            if sawDown && n5.up && n5.gpus.allSatisfy({ $0.state != .down }) { sawBack = true }
+            if s.nodes.first(where: { $0.name == "gpu02" })?.gpus.last?.state == .idleHeld { sawIdle = true }
+        }
+        #expect(sawDown, "gpu05 went down")
+        #expect(downReason.contains("connection refused") || downReason.contains("timed out"), "\(downReason)")
+        #expect(sawBack, "gpu05 came back")
+        #expect(sawIdle, "carol's GPU on gpu02 turned idle-held")
+    }
+}

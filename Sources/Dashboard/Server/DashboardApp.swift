@@ -23,6 +23,17 @@ public final class DashboardApp: Sendable {
     public let config: Config
     private let charts = Mutex<[HistoryStore.Range: (at: Double, html: String)]>([:])
     private let historyError = Mutex<String?>(nil)
+    /// What was rendered for the current generation: a snapshot changes once per round, pages
+    /// and API answers are asked for far more often (a thousand-node snapshot is megabytes).
+    private let rendered = Mutex<Rendered>(Rendered())
+
+    struct Rendered {
+        var generation = -1
+        var snapshotJSON: Data?
+        var live: [String: String] = [:]
+        /// Views are named by request (any user or node name): only so many are kept.
+        static let maxViews = 256
+    }
 
     public init(monitor: FleetMonitor, history: HistoryStore?, config: Config) {
         self.monitor = monitor
@@ -67,8 +78,34 @@ public final class DashboardApp: Sendable {
         }
     }
 
-    /// nil when the view names a node that is not in the cluster.
+    /// The snapshot as JSON (`/api/v1/snapshot`), encoded once per generation.
+    public func snapshotJSON() -> Data {
+        let s = monitor.latest
+        if let d = rendered.withLock({ $0.generation == s.generation ? $0.snapshotJSON : nil }) { return d }
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        let data = (try? e.encode(s)) ?? Data("{}".utf8)
+        rendered.withLock { r in
+            if r.generation != s.generation { r = Rendered(); r.generation = s.generation }
+            r.snapshotJSON = data
+        }
+        return data
+    }
+
+    /// nil when the view names a node that is not in the cluster. Rendered once per generation.
     public func live(_ view: View, _ s: ClusterSnapshot, now: Double) -> String? {
+        let key = view.token
+        if let html = rendered.withLock({ $0.generation == s.generation ? $0.live[key] : nil }) { return html }
+        guard let html = render(view, s, now: now) else { return nil }
+        rendered.withLock { r in
+            if r.generation != s.generation { r = Rendered(); r.generation = s.generation }
+            if r.live.count < Rendered.maxViews { r.live[key] = html }
+        }
+        return html
+    }
+
+    /// The live part of a view, rendered now (no cache).
+    public func render(_ view: View, _ s: ClusterSnapshot, now: Double) -> String? {
         switch view {
         case .board: return BoardView.live(s, now: now)
         case .users: return DetailPages.users(s, now: now)

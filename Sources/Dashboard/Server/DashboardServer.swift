@@ -23,7 +23,10 @@ public enum DashboardServer {
             guard let name = name(ctx) else { return badRequest("bad user name") }
             return await html(app, .user(name))
         }
-        router.get("/api/v1/snapshot") { _, _ in json(app.monitor.latest) }
+        router.get("/api/v1/snapshot") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: app.snapshotJSON())))
+        }
         router.get("/api/v1/users") { _, _ in json(UserUsage.all(in: app.monitor.latest)) }
         router.get("/api/v1/free") { req, _ -> Response in
             let raw = req.uri.queryParameters.get("min") ?? "1"

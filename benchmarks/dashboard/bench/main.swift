@@ -97,6 +97,22 @@ if args.contains("serve") {
         out["\(name)_kib"] = Double(bytes) / 1024
     }
     server.cancel()
+    // The same work without the per-generation cache: what the first request after a round pays.
+    let snap = monitor.latest
+    var encode: [Double] = [], render: [Double] = []
+    for _ in 0..<30 {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        let t0 = ContinuousClock.now
+        _ = try e.encode(snap)
+        let t1 = ContinuousClock.now
+        _ = app.render(.board, snap, now: snap.takenAt)
+        let t2 = ContinuousClock.now
+        encode.append(Double((t1 - t0).components.attoseconds) / 1e15 + Double((t1 - t0).components.seconds) * 1000)
+        render.append(Double((t2 - t1).components.attoseconds) / 1e15 + Double((t2 - t1).components.seconds) * 1000)
+    }
+    out["api_uncached_p50_ms"] = percentile(encode, 0.5)
+    out["page_uncached_p50_ms"] = percentile(render, 0.5)
 }
 
 if let portsFile = args.first(where: { $0.hasPrefix("--ports=") })?.dropFirst(8) {
