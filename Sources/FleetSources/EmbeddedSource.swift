@@ -59,7 +59,7 @@ public final class EmbeddedSource: ClusterSource {
             return .failure(FetchProblem(message: "agent answered HTTP \(answer.status)"))
         }
         do {
-            let report = try JSONDecoder().decode(NodeSnapshot.self, from: answer.body)
+            let report = try JSONDecoder().decode(AgentReport.self, from: answer.body)
             return .success(NodeObservation(name: t.name, expectedGPUs: t.expectedGPUs, tags: t.tags,
                                             report: report, lastSeen: Date().timeIntervalSince1970))
         } catch {

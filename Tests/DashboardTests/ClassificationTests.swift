@@ -106,7 +106,7 @@ struct ClassificationTests {
          "processes":[{"pid":7,"gpuIndex":0,"gpuUUID":"GPU-a","kind":"graphics","user":"root","command":"Xorg","job":{"kind":"process","id":"7"}}],
          "disks":[],"collectors":[]}
         """
-        let report = try JSONDecoder().decode(NodeSnapshot.self, from: Data(json.utf8))
+        let report = try JSONDecoder().decode(AgentReport.self, from: Data(json.utf8))
         let o = NodeObservation(name: "n", expectedGPUs: nil, tags: [], report: report, lastSeen: 5)
         #expect(o.expectedGPUs == 2)
         #expect(o.gpus[0].processCount == 0, "a graphics process (Xorg) does not hold a GPU for compute")
