@@ -1,0 +1,58 @@
+import Spec
+
+/// Host name, /etc/hosts with every cluster host, base packages, time zone and time sync.
+struct BaseRole: AnsibleRole {
+    let name = "base"
+
+    func files(_ spec: ClusterSpec) -> [RenderedFile] {
+        role(tasks: """
+            - name: Set the host name
+              ansible.builtin.hostname:
+                name: "{{ inventory_hostname }}"
+
+            - name: Write /etc/hosts with every cluster host
+              ansible.builtin.template:
+                src: hosts.j2
+                dest: /etc/hosts
+                owner: root
+                group: root
+                mode: "0644"
+
+            - name: Install the base packages
+              ansible.builtin.apt:
+                name: "{{ base_packages }}"
+                state: present
+                update_cache: true
+                cache_valid_time: 3600
+
+            - name: Set the time zone
+              community.general.timezone:
+                name: "{{ gpucluster_timezone }}"
+
+            - name: Keep the clock in sync
+              ansible.builtin.service:
+                name: chrony
+                state: started
+                enabled: true
+
+            """,
+             defaults: """
+            base_packages:
+              - chrony
+              - python3
+              - rsync
+              - smartmontools
+              - ufw
+
+            """,
+             templates: [("hosts.j2", """
+            # {{ ansible_managed }}
+            127.0.0.1 localhost
+            ::1 localhost ip6-localhost ip6-loopback
+            {% for h in gpucluster_hosts %}
+            {{ h.address }} {{ h.name }}{% if gpucluster_domain %}.{{ gpucluster_domain }}{% endif %} {{ h.name }}
+            {% endfor %}
+
+            """)])
+    }
+}

@@ -1,0 +1,118 @@
+import Spec
+
+/// ufw from the spec's services policy (`acceptRules(for:)`): refused sources first, then SSH,
+/// then the other services, then default deny. A rollback is armed before any change and
+/// disarmed only after a *new* SSH connection succeeds through the new rules, so a rule
+/// that locks the admins out is undone by itself.
+struct FirewallRole: AnsibleRole {
+    let name = "firewall"
+
+    func files(_ spec: ClusterSpec) -> [RenderedFile] {
+        role(tasks: """
+            - name: Install ufw
+              ansible.builtin.apt:
+                name: ufw
+                state: present
+
+            - name: Install the rollback script
+              ansible.builtin.copy:
+                src: gpucluster-firewall-revert
+                dest: /usr/local/sbin/gpucluster-firewall-revert
+                owner: root
+                group: root
+                mode: "0755"
+
+            - name: Save the current rules and arm the rollback
+              ansible.builtin.shell: |
+                set -eo pipefail
+                mkdir -p /var/lib/gpucluster/ufw-previous
+                cp /etc/ufw/user.rules /etc/ufw/user6.rules /var/lib/gpucluster/ufw-previous/
+                ufw status | head -n 1 > /var/lib/gpucluster/ufw-previous/status
+                systemctl stop gpucluster-firewall-rollback.timer 2>/dev/null || true
+                systemd-run --collect --unit=gpucluster-firewall-rollback \\
+                  --on-active={{ firewall_rollback_seconds }} /usr/local/sbin/gpucluster-firewall-revert
+              args:
+                executable: /bin/bash
+              changed_when: false
+              when: not ansible_check_mode
+
+            - name: Refuse the sources the spec excludes, before any allow
+              community.general.ufw:
+                rule: deny
+                from_ip: "{{ item.src }}"
+                comment: "{{ item.comment }}"
+              loop: "{{ firewall_deny }}"
+              loop_control:
+                label: "{{ item.src }}"
+
+            - name: Allow SSH first, from where the spec allows it
+              community.general.ufw:
+                rule: allow
+                proto: "{{ item.proto }}"
+                to_port: "{{ item.port }}"
+                from_ip: "{{ item.src }}"
+                comment: "{{ item.comment }}"
+              loop: "{{ firewall_allow | selectattr('service', 'equalto', 'ssh') | list }}"
+              loop_control:
+                label: "{{ item.comment }}"
+
+            - name: Allow the other services
+              community.general.ufw:
+                rule: allow
+                proto: "{{ item.proto }}"
+                to_port: "{{ item.port }}"
+                from_ip: "{{ item.src }}"
+                comment: "{{ item.comment }}"
+              loop: "{{ firewall_allow | rejectattr('service', 'equalto', 'ssh') | list }}"
+              loop_control:
+                label: "{{ item.comment }}"
+
+            - name: Deny everything else and turn the firewall on
+              community.general.ufw:
+                state: enabled
+                policy: deny
+                direction: incoming
+
+            - name: Open a new SSH connection through the new rules
+              ansible.builtin.meta: reset_connection
+
+            - name: Wait until the new connection works
+              ansible.builtin.wait_for_connection:
+                timeout: 30
+
+            - name: Disarm the rollback
+              ansible.builtin.systemd_service:
+                name: gpucluster-firewall-rollback.timer
+                state: stopped
+              changed_when: false
+              failed_when: false
+              when: not ansible_check_mode
+
+            """,
+             defaults: """
+            # Seconds after which new rules are undone unless a new SSH connection confirmed them.
+            firewall_rollback_seconds: 300
+            firewall_deny: []
+            firewall_allow: []
+
+            """,
+             files: [("gpucluster-firewall-revert", """
+            #!/bin/sh
+            # Undo the last firewall change: the apply that made it never confirmed a new SSH
+            # connection through it (gpucluster firewall role).
+            set -e
+            saved=/var/lib/gpucluster/ufw-previous
+            if [ -f "$saved/user.rules" ]; then
+              cp "$saved/user.rules" /etc/ufw/user.rules
+              [ -f "$saved/user6.rules" ] && cp "$saved/user6.rules" /etc/ufw/user6.rules
+            fi
+            if grep -q inactive "$saved/status" 2>/dev/null; then
+              ufw --force disable
+            else
+              ufw reload
+            fi
+            logger -t gpucluster "firewall rolled back: the new rules were not confirmed by a new SSH connection"
+
+            """)])
+    }
+}

@@ -1,0 +1,36 @@
+import Spec
+
+/// One concern of the cluster (base system, users, sshd, …) as an Ansible role, bundling its
+/// own firewall needs. Adding a concern is adding a file here and listing it in `Roles.all`
+/// (and in a play of `Roles.plays`).
+protocol AnsibleRole: Sendable {
+    var name: String { get }
+    func files(_ spec: ClusterSpec) -> [RenderedFile]
+}
+
+extension AnsibleRole {
+    /// `roles/NAME/{tasks,handlers,defaults,templates,files}` with the generated-file header.
+    func role(tasks: String, handlers: String? = nil, defaults: String? = nil,
+              templates: [(String, String)] = [], files: [(String, String)] = []) -> [RenderedFile] {
+        var out = [RenderedFile("roles/\(name)/tasks/main.yml", AnsibleProject.header + "---\n" + tasks)]
+        if let handlers { out.append(RenderedFile("roles/\(name)/handlers/main.yml", AnsibleProject.header + "---\n" + handlers)) }
+        if let defaults { out.append(RenderedFile("roles/\(name)/defaults/main.yml", AnsibleProject.header + "---\n" + defaults)) }
+        for (file, text) in templates { out.append(RenderedFile("roles/\(name)/templates/\(file)", text)) }
+        for (file, text) in files {
+            out.append(RenderedFile("roles/\(name)/files/\(file)", text, mode: text.hasPrefix("#!") ? "0755" : nil))
+        }
+        return out
+    }
+}
+
+enum Roles {
+    static let all: [any AnsibleRole] = [BaseRole(), UsersRole(), SSHDRole(), SudoRole(), FirewallRole(), AgentRole(), PrometheusRole()]
+
+    /// `site.yml`: which hosts get which roles. Every play is limited to its own hosts and
+    /// reads no facts of others, so `--limit newnode` works.
+    static let plays: [(name: String, hosts: String, roles: [String])] = [
+        ("Base system, accounts, SSH, sudo, agent and firewall on every host", "all",
+         ["base", "users", "sshd", "sudo", "agent", "firewall"]),
+        ("Prometheus on the monitor host", "monitors", ["prometheus"]),
+    ]
+}
