@@ -1,1 +1,176 @@
+import Foundation
 import Testing
+@testable import Render
+import Spec
+import TestSupport
+
+/// `gpucluster render`: golden tree, determinism, minimal diffs, and every generated config
+/// checked by its own tool (sshd, visudo, promtool, ansible-playbook, ansible-lint).
+@Suite("Render", .serialized)
+struct RenderTests {
+    static func example() throws -> ClusterSpec {
+        try #require(SpecLoader.load(bytes: Array(ExampleSpec.text.utf8)).spec)
+    }
+
+    static func spec(_ text: String) throws -> ClusterSpec {
+        let l = SpecLoader.load(bytes: Array(text.utf8))
+        #expect(l.isValid, "\(l.diagnostics.map { "\($0)" })")
+        return try #require(l.spec)
+    }
+
+    static func tempDir() throws -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("render-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    @Test("the example spec renders to the checked-in tree (GPUCLUSTER_UPDATE_GOLDEN=1 rewrites it)")
+    func golden() throws {
+        let files = AnsibleProject.render(try Self.example())
+        let golden = Repo.path("Tests/Golden/render")
+        if ProcessInfo.processInfo.environment["GPUCLUSTER_UPDATE_GOLDEN"] == "1" {
+            try? FileManager.default.removeItem(atPath: golden)
+            _ = try ProjectWriter.write(files, to: golden)
+        }
+        let listed = try FileManager.default.subpathsOfDirectory(atPath: golden)
+            .filter { !$0.hasPrefix(".") && !FileManager.default.isDirectory(golden + "/" + $0) }.sorted()
+        #expect(listed == files.map(\.path), "the tree has the same files")
+        for f in files {
+            let g = try? String(contentsOfFile: "\(golden)/\(f.path)", encoding: .utf8)
+            #expect(g == f.content, "\(f.path) differs from Tests/Golden/render")
+        }
+    }
+
+    @Test("same spec, same bytes; one change alters only the files it should")
+    func minimalDiffs() throws {
+        let base = AnsibleProject.render(try Self.example())
+        #expect(base == AnsibleProject.render(try Self.example()))
+        func changed(_ edit: (String) -> String) throws -> Set<String> {
+            let other = AnsibleProject.render(try Self.spec(edit(ExampleSpec.text)))
+            let a = Dictionary(uniqueKeysWithValues: base.map { ($0.path, $0.content) })
+            let b = Dictionary(uniqueKeysWithValues: other.map { ($0.path, $0.content) })
+            return Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }
+        }
+        // A new user: the user list and the new key file, nothing else.
+        #expect(try changed { $0.replacingOccurrences(of: "  - { name: carol,", with: "  - { name: dave, uid: 2004, keys: [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPoVCYbDZcHw7JoWHKjVp5exez1SKGkJakXa1umNHwcH dave@x\"] }\n  - { name: carol,") }
+                == ["inventory/group_vars/all.yml", "keys/dave.pub"])
+        // The dashboard only from inside: the bastion's firewall only.
+        #expect(try changed { $0.replacingOccurrences(of: "dashboard: { tcp: [8080], on: [dashboard], from: [public, internal] }",
+                                                      with: "dashboard: { tcp: [8080], on: [dashboard], from: [internal] }") }
+                == ["inventory/host_vars/bastion.yml"])
+        // One node's GPU count: that node's host vars.
+        #expect(try changed { $0.replacingOccurrences(of: "gpus: 4\n", with: "gpus: 2\n") } == ["inventory/host_vars/gpu03.yml"])
+    }
+
+    /// Renders a template for a host with Jinja2 (as Ansible would) into `dir/name`.
+    static func jinja(_ project: String, host: String, _ template: String, into path: String) throws {
+        let r = try Tools.run(Repo.path(".venv/bin/python"), [Repo.path("Tests/render/render_template.py"), project, host, template])
+        #expect(r.status == 0, "\(template) for \(host): \(r.error)")
+        try r.output.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @Test("every generated config passes its own tool: sshd -t, visudo -c, promtool, ansible-playbook --syntax-check, ansible-lint")
+    func realTools() throws {
+        let project = try Self.tempDir()
+        _ = try ProjectWriter.write(AnsibleProject.render(try Self.example()), to: project)
+        let out = try Self.tempDir()
+        var missing: [String] = []
+
+        if let sshd = Tools.find("sshd") {
+            // sshd -t insists on its privilege-separation folder (systemd's RuntimeDirectory makes it).
+            try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
+            try Self.jinja(project, host: "gpu01", "roles/sshd/templates/00-gpucluster.conf.j2", into: "\(out)/sshd.conf")
+            let r = try Tools.run(sshd, ["-t", "-f", "\(out)/sshd.conf"])
+            #expect(r.status == 0, "sshd -t: \(r.error)")
+            let effective = try Tools.run(sshd, ["-T", "-f", "\(out)/sshd.conf", "-C", "user=bob,host=x,addr=10.10.0.5"])
+            #expect(effective.output.contains("passwordauthentication no") && effective.output.contains("authenticationmethods publickey")
+                    && effective.output.contains("kbdinteractiveauthentication no") && effective.output.contains("permitrootlogin without-password"),
+                    "\(effective.output)")
+        } else { missing.append("sshd (openssh-server)") }
+
+        if let visudo = Tools.find("visudo") {
+            for host in ["bastion", "gpu01"] {
+                try Self.jinja(project, host: host, "roles/sudo/templates/gpucluster.sudoers.j2", into: "\(out)/sudoers-\(host)")
+                let r = try Tools.run(visudo, ["-c", "-f", "\(out)/sudoers-\(host)"])
+                #expect(r.status == 0, "visudo \(host): \(r.output) \(r.error)")
+            }
+            let bastion = try String(contentsOfFile: "\(out)/sudoers-bastion", encoding: .utf8)
+            #expect(bastion.contains("alice ALL=(ALL:ALL) NOPASSWD: ALL"))
+            #expect(bastion.contains("backup-reader ALL=(root) NOPASSWD: /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc"))
+            #expect(!bastion.contains("bob") && !bastion.contains("*"))
+            #expect(try String(contentsOfFile: "\(out)/sudoers-gpu01", encoding: .utf8).contains("backup-reader") == false)
+        } else { missing.append("visudo (sudo)") }
+
+        if let promtool = Tools.find("promtool") {
+            try FileManager.default.createDirectory(atPath: "\(out)/rules", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: "\(project)/roles/prometheus/files/gpucluster.rules.yml", toPath: "\(out)/rules/gpucluster.yml")
+            try Self.jinja(project, host: "bastion", "roles/prometheus/templates/prometheus.yml.j2", into: "\(out)/prometheus.yml")
+            let c = try Tools.run(promtool, ["check", "config", "\(out)/prometheus.yml"])
+            #expect(c.status == 0, "promtool check config: \(c.output) \(c.error)")
+            #expect(c.output.contains("SUCCESS: 9 rules found") || c.error.contains("SUCCESS: 9 rules found"), "\(c.output)\(c.error)")
+            let p = try String(contentsOfFile: "\(out)/prometheus.yml", encoding: .utf8)
+            #expect(p.contains("targets: [\"10.10.0.11:9855\"]") && p.contains("node: \"gpu01\""), "scrape targets labelled with the node name")
+        } else { missing.append("promtool (prometheus)") }
+
+        try Self.jinja(project, host: "gpu01", "roles/agent/templates/gpucluster-agent.service.j2", into: "\(out)/agent.service")
+        #expect(try String(contentsOfFile: "\(out)/agent.service", encoding: .utf8)
+                    .contains("ExecStart=/usr/local/bin/gpucluster agent --port 9855 --interval 5 --smart-interval 10 --expected-gpus 8"))
+        let sh = try Tools.run("/bin/sh", ["-n", "\(project)/roles/firewall/files/gpucluster-firewall-revert"])
+        #expect(sh.status == 0)
+
+        if let playbook = Tools.find("ansible-playbook"), let lint = Tools.find("ansible-lint") {
+            let env = ["ANSIBLE_CONFIG": "\(project)/ansible.cfg", "ANSIBLE_LOCAL_TEMP": "\(out)/ansible-tmp", "HOME": out]
+            let syntax = try Tools.run(playbook, ["--syntax-check", "-i", "\(project)/inventory/hosts.yml", "\(project)/site.yml"], environment: env, timeout: 120)
+            #expect(syntax.status == 0, "syntax-check: \(syntax.output) \(syntax.error)")
+            #expect(!syntax.error.contains("WARNING"), "no warnings (e.g. a group named like a host): \(syntax.error)")
+            let l = try Tools.run("/bin/sh", ["-c", "cd '\(project)' && '\(lint)' --nocolor"], environment: env, timeout: 300)
+            #expect(l.status == 0 && (l.output + l.error).contains("'production'"), "ansible-lint: \(l.output) \(l.error)")
+        } else { missing.append("ansible-playbook / ansible-lint (.venv)") }
+        #expect(missing.isEmpty, "tools missing (scripts/test installs them): \(missing)")
+    }
+
+    @Test("the agent unit in deploy/ is the role's template with the default command line")
+    func unitInSync() throws {
+        let deployed = try String(contentsOfFile: Repo.path("deploy/systemd/gpucluster-agent.service"), encoding: .utf8)
+        let template = AgentUnit.template.replacingOccurrences(of: "# {{ ansible_managed }}\n", with: "")
+        func body(_ s: String) -> [Substring] { s.split(separator: "\n").filter { !$0.hasPrefix("ExecStart=") } }
+        #expect(body(deployed) == body(template))
+    }
+
+    @Test("the writer never writes into a folder it did not render, keeps hand-added files, removes what is no longer generated")
+    func writer() throws {
+        let dir = try Self.tempDir()
+        try "mine".write(toFile: "\(dir)/notes.txt", atomically: true, encoding: .utf8)
+        #expect(throws: ProjectWriter.Failure.self) { try ProjectWriter.write([RenderedFile("a.yml", "x")], to: dir) }
+        #expect(try String(contentsOfFile: "\(dir)/notes.txt", encoding: .utf8) == "mine")
+
+        let out = try Self.tempDir() + "/project"
+        let first = try ProjectWriter.write([RenderedFile("a.yml", "1"), RenderedFile("roles/old/tasks/main.yml", "2")], to: out)
+        #expect(first.written.count == 2)
+        try "hand".write(toFile: "\(out)/extra.yml", atomically: true, encoding: .utf8)
+        let second = try ProjectWriter.write([RenderedFile("a.yml", "1"), RenderedFile("b.yml", "3")], to: out)
+        #expect(second.unchanged == 1 && second.written == ["b.yml"] && second.removed == ["roles/old/tasks/main.yml"])
+        #expect(FileManager.default.fileExists(atPath: "\(out)/extra.yml"))
+        #expect(throws: ProjectWriter.Failure.self) { try ProjectWriter.write([RenderedFile("../escape", "x")], to: out) }
+        #expect(!FileManager.default.fileExists(atPath: "\(out)/../escape"))
+    }
+
+    @Test("YAML values that look like other types, or carry quotes and newlines, round-trip through PyYAML")
+    func yamlQuoting() throws {
+        let tricky = ["yes", "No", "on", "null", "~", "0755", "1e3", "10.10.0.1", "a: b", "- x", "#c", "\"q\"", "back\\slash",
+                      "line\nbreak", "tab\there", "{{ jinja }}", "*alias", "&anchor", "!tag", "%x", "@x", "`x`", "ünï", ""]
+        let value = YAMLValue.map([("values", .list(tricky.map { .string($0) }))])
+        let file = try Self.tempDir() + "/t.yml"
+        try value.text(indent: 0).write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try Tools.run(Repo.path(".venv/bin/python"), ["-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))['values']))", file])
+        let back = try JSONDecoder().decode([String].self, from: Data(r.output.utf8))
+        #expect(back == tricky)
+    }
+}
+
+extension FileManager {
+    func isDirectory(_ path: String) -> Bool {
+        var d: ObjCBool = false
+        return fileExists(atPath: path, isDirectory: &d) && d.boolValue
+    }
+}
