@@ -53,9 +53,11 @@ let package = Package(
         .target(name: "Demo", dependencies: ["GPU", "Fleet", "History", "CommandRunner"]),
         // spec → a plain Ansible project (inventory, site.yml, roles/NAME/{tasks,handlers,templates,defaults}).
         .target(name: "Render", dependencies: ["Spec"]),
+        // apply / drift: runs ansible-playbook on a rendered project, progress and per-host summary.
+        .target(name: "Apply", dependencies: ["CommandRunner"]),
         // The thin executable: one struct per command.
         .executableTarget(name: "gpucluster", dependencies: [
-            "Spec", "Planning", "Agent", "GPU", "CommandRunner", "Fleet", "FleetSources", "History", "Dashboard", "Demo", "Render",
+            "Spec", "Planning", "Agent", "GPU", "CommandRunner", "Fleet", "FleetSources", "History", "Dashboard", "Demo", "Render", "Apply",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // benchmarks/dashboard/run: history size, API/page latency at 1,000 nodes, collector CPU.
@@ -71,7 +73,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["gpucluster", "TestSupport"]),
         .testTarget(name: "GPUTests", dependencies: ["GPU", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "GPU", "TestSupport", "gpucluster"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Spec", "TestSupport"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Apply", "Spec", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: [
             "Fleet", "FleetSources", "History", "Dashboard", "Agent", "GPU", "Spec", "TestSupport", "gpucluster",
         ]),

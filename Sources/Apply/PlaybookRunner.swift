@@ -1,0 +1,56 @@
+import CommandRunner
+import Foundation
+
+/// Runs `ansible-playbook` on a rendered project with the `ansible.posix.jsonl` callback and
+/// folds its events into a `PlaybookRun`, reporting progress as it goes.
+public struct PlaybookRunner: Sendable {
+    public var project: String
+    public var ansiblePlaybook: String
+    public var check = false
+    public var diff = false
+    public var limit: String?
+    public var tags: String?
+    public var extraEnvironment: [String: String] = [:]
+
+    public init(project: String, ansiblePlaybook: String) {
+        self.project = project; self.ansiblePlaybook = ansiblePlaybook
+    }
+
+    var options: [String] {
+        var a = ["-i", "\(project)/inventory/hosts.yml"]
+        if check { a.append("--check") }
+        if diff { a.append("--diff") }
+        if let limit { a += ["--limit", limit] }
+        if let tags { a += ["--tags", tags] }
+        return a
+    }
+
+    var environment: [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["ANSIBLE_CONFIG"] = "\(project)/ansible.cfg"
+        env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.jsonl"
+        env["ANSIBLE_NOCOLOR"] = "1"
+        env["ANSIBLE_RETRY_FILES_ENABLED"] = "0"
+        for (k, v) in extraEnvironment { env[k] = v }
+        return env
+    }
+
+    /// Tasks the run will go through (from `--list-tasks`), for "task n of m"; nil if unknown.
+    public func countTasks() -> Int? {
+        guard let r = try? CommandRunner.run(ansiblePlaybook, options + ["--list-tasks", "\(project)/site.yml"], timeout: .seconds(120),
+                                             environment: environment.merging(["ANSIBLE_STDOUT_CALLBACK": "default"]) { $1 }),
+              r.succeeded else { return nil }
+        return r.stdout.split(separator: "\n").filter { $0.contains("TAGS:") && !$0.contains("play #") }.count
+    }
+
+    public func run(onEvent: (AnsibleEvent, PlaybookRun) -> Void) throws -> PlaybookRun {
+        var state = PlaybookRun()
+        _ = try CommandRunner.streamLines(ansiblePlaybook, options + ["\(project)/site.yml"], environment: environment) { line in
+            for e in AnsibleEvent.parse(line) ?? [] {
+                state.apply(e)
+                onEvent(e, state)
+            }
+        }
+        return state
+    }
+}

@@ -1,0 +1,115 @@
+import Apply
+import ArgumentParser
+import Foundation
+
+/// Options shared by `apply` and `drift`.
+struct PlaybookOptions: ParsableArguments {
+    @Option(help: "The rendered project (gpucluster render -o DIR).") var project = "ansible"
+    @Option(help: "Only these hosts (Ansible --limit pattern).") var limit: String?
+    @Option(help: "Only tasks with these tags.") var tags: String?
+    @Option(help: "ansible-playbook to run (default: from PATH).") var ansiblePlaybook = "ansible-playbook"
+
+    func validate() throws {
+        guard FileManager.default.fileExists(atPath: "\(project)/site.yml"),
+              FileManager.default.fileExists(atPath: "\(project)/inventory/hosts.yml") else {
+            throw ValidationError("\(project) is not a rendered project (no site.yml / inventory/hosts.yml); run `gpucluster render -o \(project)` first")
+        }
+        for v in [limit, tags].compactMap({ $0 }) where v.isEmpty || v.utf8.count > 1024 || v.hasPrefix("-") {
+            throw ValidationError("--limit and --tags take a pattern, not an option: \(v)")
+        }
+    }
+
+    func runner(check: Bool, diff: Bool) throws -> PlaybookRunner {
+        guard let exe = which(ansiblePlaybook) else {
+            throw ValidationError("\(ansiblePlaybook) not found: pip install -r \(project)/requirements.txt")
+        }
+        var r = PlaybookRunner(project: URL(fileURLWithPath: project).standardized.path, ansiblePlaybook: exe)
+        r.check = check; r.diff = diff; r.limit = limit; r.tags = tags
+        return r
+    }
+
+    func which(_ name: String) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let p = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+}
+
+/// Live progress on stderr: one line per task, hosts that changed, failed or were unreachable.
+struct Progress {
+    let total: Int?
+    func show(_ e: AnsibleEvent, _ run: PlaybookRun) {
+        switch e {
+        case .playStart(let name): printError("== \(name)")
+        case .taskStart(let name):
+            printError("[\(run.tasksStarted)\(total.map { " of \($0)" } ?? "")] \(name)")
+        case .hostResult(let host, _, let outcome, let changed, let message, _):
+            switch outcome {
+            case .failed: printError("    \(host): FAILED \(message ?? "")")
+            case .unreachable: printError("    \(host): UNREACHABLE \(message ?? "")")
+            case .ok where changed: printError("    \(host): changed")
+            default: break
+            }
+        case .stats: break
+        }
+    }
+}
+
+struct ApplyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Run the rendered Ansible project: progress per task and host, then a summary.",
+        discussion: "Exit status: 0 all hosts fine, 2 a task failed, 3 a host was unreachable, 1 the run itself failed.")
+
+    @OptionGroup var options: PlaybookOptions
+    @Flag(help: "Check mode: change nothing (see also `gpucluster drift`).") var check = false
+
+    func run() throws {
+        let runner = try options.runner(check: check, diff: false)
+        let progress = Progress(total: runner.countTasks())
+        let result = try runner.run { e, state in progress.show(e, state) }
+        print(result.summary(), terminator: "")
+        if result.exitCode == 1 { printError("apply: ansible-playbook did not finish (see its messages above)") }
+        throw ExitCode(result.exitCode)
+    }
+}
+
+struct DriftCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drift",
+        abstract: "What differs from the spec, per host (check mode with diff; changes nothing).",
+        discussion: """
+        Ansible's check mode exits 0 even when things would change, so drift reads the results:
+        exit 2 when any host drifted, 3 when a host was unreachable, 0 when all match.
+        """)
+
+    @OptionGroup var options: PlaybookOptions
+
+    func run() throws {
+        let runner = try options.runner(check: true, diff: true)
+        let result = try runner.run { e, _ in
+            if case .hostResult(let host, let task, .failed, _, let message, _) = e { printError("\(host): \(task) failed: \(message ?? "")") }
+        }
+        guard result.sawStats else {
+            printError("drift: ansible-playbook did not finish (see its messages above)")
+            throw ExitCode(1)
+        }
+        var drifted = false
+        for host in result.stats.keys.sorted() {
+            let changes = result.changes[host] ?? []
+            if let u = result.unreachable[host] { print("\(host): unreachable (\(u))"); continue }
+            if changes.isEmpty { print("\(host): matches the spec"); continue }
+            drifted = true
+            print("\(host): \(changes.count) difference\(changes.count == 1 ? "" : "s")")
+            for c in changes {
+                print("  ~ \(c.task)")
+                if let d = c.diff { print(d.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")) }
+            }
+        }
+        if drifted { throw ExitCode(2) }
+        throw ExitCode(result.exitCode)
+    }
+}
