@@ -26,6 +26,30 @@ public enum CommandRunner {
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | extraFlags)
     }
 
+    /// posix_spawn in a new process group with default signals; `files` sets up the child's
+    /// file descriptors. Shared by `run`, `streamLines` and `ChildProcess`.
+    static func spawnInGroup(_ path: String, _ arguments: [String], environment: [String: String],
+                             files: (inout posix_spawn_file_actions_t) -> Void) -> (pid: pid_t, rc: Int32) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        files(&actions)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        // Own process group (killed as a whole), and default signals: the agent's server
+        // blocks some, and a child must not inherit that.
+        resetSignals(&attr, extraFlags: Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attr, 0)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, path, &actions, &attr, argv, envp)
+        return (pid, rc)
+    }
+
     /// Kills every child this process started that is still running (on shutdown).
     public static func terminateAll() { active.killAll() }
 
@@ -54,27 +78,12 @@ public enum CommandRunner {
         // clears the flag on fds 1 and 2.
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw Failure.cannotStart(path, errno) }
         for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        for fd in [outPipe[0], outPipe[1], errPipe[0], errPipe[1]] { posix_spawn_file_actions_addclose(&actions, fd) }
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        // Own process group (killed as a whole), and default signals: the agent's server
-        // blocks some, and a child must not inherit that.
-        resetSignals(&attr, extraFlags: Int16(POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attr, 0)
-
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { env.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, path, &actions, &attr, argv, env)
+        let (pid, rc) = spawnInGroup(path, arguments, environment: environment ?? ProcessInfo.processInfo.environment) { actions in
+            posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            for fd in [outPipe[0], outPipe[1], errPipe[0], errPipe[1]] { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
         close(outPipe[1]); close(errPipe[1])
         guard rc == 0 else { close(outPipe[0]); close(errPipe[0]); throw Failure.cannotStart(path, rc) }
 
