@@ -67,7 +67,7 @@ public enum AnsibleProject {
 
     static func siteYML(_ spec: ClusterSpec) -> String {
         var s = header + "---\n"
-        for play in Roles.plays {
+        for play in Roles.plays(spec) {
             s += "- name: \(play.name)\n  hosts: \(play.hosts)\n  become: true\n  roles:\n"
             for r in play.roles { s += "    - \(r)\n" }
         }
@@ -105,7 +105,30 @@ public enum AnsibleProject {
             })),
             ("gpucluster_retention_days", .int(spec.monitoring.retentionDays.value)),
             ("gpucluster_scrape_interval", .string("\(spec.monitoring.scrapeIntervalSeconds.value)s")),
+            ("gpucluster_log_sink", spec.hosts(withRole: .logSink).first.flatMap { sink in
+                internalAddress(sink, spec).map { .map([("address", .string($0)), ("port", .int(spec.logging.port.value)),
+                                                        ("protocol", .string(spec.logging.proto.value.rawValue))]) }
+            } ?? .null),
+            ("gpucluster_smart", .map([
+                ("short", .string("\(spec.smart.short.value)")), ("long", .string("\(spec.smart.long.value)")),
+                ("short_pattern", .string(spec.smart.short.value.smartdPattern(testType: "S"))),
+                ("long_pattern", .string(spec.smart.long.value.smartdPattern(testType: "L"))),
+            ])),
+            ("gpucluster_nfs_server", spec.hosts(withRole: .nfsServer).first.flatMap { internalAddress($0, spec) }.map { .string($0) } ?? .null),
+            ("gpucluster_nfs_exports", .list(spec.nfs.exports.map { e in
+                let server = spec.hosts(withRole: .nfsServer).first
+                let nets = e.to.isEmpty
+                    ? (server?.addresses.map(\.network.value).filter { spec.network(named: $0)?.scope != .public } ?? [])
+                    : e.to.map(\.value)
+                return .map([("path", .string(e.path.value)), ("options", .list(e.options.map { .string($0.value) })),
+                             ("to", .list(nets.compactMap { spec.network(named: $0).map { .string("\($0.cidr.value)") } }))])
+            })),
         ])
+    }
+
+    /// A host's address on its first internal network (where cluster services talk).
+    static func internalAddress(_ h: Spec.Host, _ spec: ClusterSpec) -> String? {
+        (h.addresses.first { spec.network(named: $0.network.value)?.scope != .public } ?? h.addresses.first).map { "\($0.address.value)" }
     }
 
     static func hostVars(_ h: Spec.Host, _ spec: ClusterSpec) -> YAMLValue {

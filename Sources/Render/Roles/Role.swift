@@ -24,13 +24,24 @@ extension AnsibleRole {
 }
 
 enum Roles {
-    static let all: [any AnsibleRole] = [BaseRole(), UsersRole(), SSHDRole(), SudoRole(), FirewallRole(), AgentRole(), PrometheusRole()]
+    static let all: [any AnsibleRole] = [
+        BaseRole(), UsersRole(), SSHDRole(), SudoRole(), RsyslogRole(), SmartdRole(), NFSRole(), AgentRole(),
+        FirewallRole(), PrometheusRole(), AlertmanagerRole(),
+    ]
 
     /// `site.yml`: which hosts get which roles. Every play is limited to its own hosts and
-    /// reads no facts of others, so `--limit newnode` works.
-    static let plays: [(name: String, hosts: String, roles: [String])] = [
-        ("Base system, accounts, SSH, sudo, agent and firewall on every host", "all",
-         ["base", "users", "sshd", "sudo", "agent", "firewall"]),
-        ("Prometheus on the monitor host", "monitors", ["prometheus"]),
-    ]
+    /// reads no facts of others, so `--limit newnode` works. The firewall comes last in the
+    /// first play: by then everything it must let through is installed.
+    static func plays(_ spec: ClusterSpec) -> [(name: String, hosts: String, roles: [String])] {
+        var everyHost = ["base", "users", "sshd", "sudo"]
+        if !spec.hosts(withRole: .logSink).isEmpty { everyHost.append("rsyslog") }
+        everyHost.append("smartd")
+        if !spec.hosts(withRole: .nfsServer).isEmpty && !spec.nfs.exports.isEmpty { everyHost.append("nfs") }
+        everyHost += ["agent", "firewall"]
+        var out = [("Base system, accounts, SSH, sudo, logs, disks, agent and firewall on every host", "all", everyHost)]
+        if !spec.hosts(withRole: .monitor).isEmpty {
+            out.append(("Prometheus and Alertmanager on the monitor host", "monitors", ["prometheus", "alertmanager"]))
+        }
+        return out
+    }
 }

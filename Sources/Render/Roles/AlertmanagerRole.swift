@@ -1,0 +1,61 @@
+import Spec
+
+/// Alertmanager on the monitor host: every alert to `gpucluster notify`'s webhook on
+/// loopback (it forwards to Slack), grouped per alert and node, resolved alerts included.
+struct AlertmanagerRole: AnsibleRole {
+    let name = "alertmanager"
+
+    func files(_ spec: ClusterSpec) -> [RenderedFile] {
+        role(tasks: """
+            - name: Install Alertmanager
+              ansible.builtin.apt:
+                name: prometheus-alertmanager
+                state: present
+
+            - name: Route every alert to gpucluster notify
+              ansible.builtin.template:
+                src: alertmanager.yml.j2
+                dest: /etc/prometheus/alertmanager.yml
+                owner: root
+                group: root
+                mode: "0644"
+                validate: /usr/bin/amtool check-config %s
+              notify: Reload Alertmanager
+
+            - name: Run Alertmanager
+              ansible.builtin.service:
+                name: prometheus-alertmanager
+                state: started
+                enabled: true
+
+            """,
+             handlers: """
+            - name: Reload Alertmanager
+              ansible.builtin.service:
+                name: prometheus-alertmanager
+                state: reloaded
+
+            """,
+             defaults: """
+            # Where `gpucluster notify` listens (loopback on the monitor host).
+            alertmanager_notify_url: http://127.0.0.1:9095/alertmanager
+
+            """,
+             templates: [("alertmanager.yml.j2", """
+            # {{ ansible_managed }}
+            route:
+              receiver: gpucluster-notify
+              group_by: [alertname, node]
+              group_wait: 30s
+              group_interval: 5m
+              repeat_interval: 4h
+
+            receivers:
+              - name: gpucluster-notify
+                webhook_configs:
+                  - url: "{{ alertmanager_notify_url }}"
+                    send_resolved: true
+
+            """)])
+    }
+}

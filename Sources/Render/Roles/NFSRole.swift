@@ -1,0 +1,78 @@
+import Spec
+
+/// NFSv4 only (port 2049, no rpcbind/mountd ports to open), exports with root_squash (the
+/// spec refuses no_root_squash); the other hosts mount them.
+struct NFSRole: AnsibleRole {
+    let name = "nfs"
+
+    func files(_ spec: ClusterSpec) -> [RenderedFile] {
+        role(tasks: """
+            - name: Install the NFS server
+              ansible.builtin.apt:
+                name: nfs-kernel-server
+                state: present
+              when: inventory_hostname in groups['nfs_servers']
+
+            - name: NFSv4 only
+              ansible.builtin.copy:
+                dest: /etc/nfs.conf.d/gpucluster.conf
+                content: |
+                  # {{ ansible_managed }}
+                  [nfsd]
+                  vers3=n
+                owner: root
+                group: root
+                mode: "0644"
+              when: inventory_hostname in groups['nfs_servers']
+              notify: Restart the NFS server
+
+            - name: Export the spec's paths
+              ansible.builtin.template:
+                src: gpucluster.exports.j2
+                dest: /etc/exports.d/gpucluster.exports
+                owner: root
+                group: root
+                mode: "0644"
+              when: inventory_hostname in groups['nfs_servers']
+              notify: Re-export
+
+            - name: Install the NFS client
+              ansible.builtin.apt:
+                name: nfs-common
+                state: present
+              when: inventory_hostname not in groups['nfs_servers']
+
+            - name: Mount the exports
+              ansible.posix.mount:
+                src: "{{ gpucluster_nfs_server }}:{{ item.path }}"
+                path: "{{ item.path }}"
+                fstype: nfs4
+                opts: defaults,_netdev
+                state: mounted
+              loop: "{{ gpucluster_nfs_exports }}"
+              loop_control:
+                label: "{{ item.path }}"
+              when: inventory_hostname not in groups['nfs_servers']
+
+            """,
+             handlers: """
+            - name: Restart the NFS server
+              ansible.builtin.service:
+                name: nfs-server
+                state: restarted
+
+            - name: Re-export
+              ansible.builtin.command: exportfs -ra
+              changed_when: true
+
+            """,
+             templates: [("gpucluster.exports.j2", """
+            # {{ ansible_managed }}
+            {% for export in gpucluster_nfs_exports %}
+            {{ export.path }} {% for net in export.to %}{{ net }}({{ export.options | join(',') }}){% if not loop.last %} {% endif %}{% endfor %}
+
+            {% endfor %}
+
+            """)])
+    }
+}
