@@ -26,14 +26,14 @@ struct RenderTests {
 
     @Test("the example spec renders to the checked-in tree (GPUCLUSTER_UPDATE_GOLDEN=1 rewrites it)")
     func golden() throws {
-        let files = AnsibleProject.render(try Self.example())
+        let files = AnsibleProject.render(try Self.example(), specText: ExampleSpec.text)
         let golden = Repo.path("Tests/Golden/render")
         if ProcessInfo.processInfo.environment["GPUCLUSTER_UPDATE_GOLDEN"] == "1" {
             try? FileManager.default.removeItem(atPath: golden)
             _ = try ProjectWriter.write(files, to: golden)
         }
         let listed = try FileManager.default.subpathsOfDirectory(atPath: golden)
-            .filter { !$0.hasPrefix(".") && !FileManager.default.isDirectory(golden + "/" + $0) }.sorted()
+            .filter { $0 != ProjectWriter.manifest && !FileManager.default.isDirectory(golden + "/" + $0) }.sorted()
         #expect(listed == files.map(\.path), "the tree has the same files")
         for f in files {
             let g = try? String(contentsOfFile: "\(golden)/\(f.path)", encoding: .utf8)
@@ -72,7 +72,7 @@ struct RenderTests {
     @Test("every generated config passes its own tool: sshd -t, visudo -c, promtool, ansible-playbook --syntax-check, ansible-lint")
     func realTools() throws {
         let project = try Self.tempDir()
-        _ = try ProjectWriter.write(AnsibleProject.render(try Self.example()), to: project)
+        _ = try ProjectWriter.write(AnsibleProject.render(try Self.example(), specText: ExampleSpec.text), to: project)
         let out = try Self.tempDir()
         var missing: [String] = []
 
@@ -100,6 +100,9 @@ struct RenderTests {
             #expect(!bastion.contains("bob") && !bastion.contains("*"))
             #expect(try String(contentsOfFile: "\(out)/sudoers-gpu01", encoding: .utf8).contains("backup-reader") == false)
         } else { missing.append("visudo (sudo)") }
+
+        try Self.jinja(project, host: "bastion", "roles/dashboard/templates/gpucluster-dashboard.service.j2", into: "\(out)/dashboard.service")
+        #expect(try String(contentsOfFile: "\(out)/dashboard.service", encoding: .utf8).contains("--port 8080 --db /var/lib/gpucluster-dashboard/"))
 
         if let promtool = Tools.find("promtool") {
             try FileManager.default.createDirectory(atPath: "\(out)/rules", withIntermediateDirectories: true)
@@ -158,6 +161,26 @@ struct RenderTests {
             #expect(l.status == 0 && (l.output + l.error).contains("'production'"), "ansible-lint: \(l.output) \(l.error)")
         } else { missing.append("ansible-playbook / ansible-lint (.venv)") }
         #expect(missing.isEmpty, "tools missing (scripts/test installs them): \(missing)")
+    }
+
+    @Test("the Grafana dashboard is valid JSON and every panel's query is valid PromQL (promtool)")
+    func grafana() throws {
+        let files = AnsibleProject.render(try Self.example())
+        let text = try #require(files.first { $0.path == "grafana/gpucluster-dashboard.json" }?.content)
+        let model = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let panels = try #require(model["panels"] as? [[String: Any]])
+        #expect(panels.count == 8)
+        let exprs = panels.compactMap { (($0["targets"] as? [[String: Any]])?.first?["expr"]) as? String }
+        #expect(exprs.count == panels.count && exprs.allSatisfy { $0.contains("gpucluster_") || $0.contains("up{") })
+        guard let promtool = Tools.find("promtool") else { Issue.record("promtool missing (scripts/test installs prometheus)"); return }
+        var rules = "groups:\n  - name: grafana-panels\n    rules:\n"
+        for (i, e) in exprs.enumerated() {
+            rules += "      - record: panel_\(i)\n        expr: '\(e.replacingOccurrences(of: "'", with: "''"))'\n"
+        }
+        let file = try Self.tempDir() + "/panels.yml"
+        try rules.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try Tools.run(promtool, ["check", "rules", file])
+        #expect(r.status == 0, "promtool: \(r.output) \(r.error)")
     }
 
     @Test("the agent unit in deploy/ is the role's template with the default command line")

@@ -26,7 +26,7 @@ extension AnsibleRole {
 enum Roles {
     static let all: [any AnsibleRole] = [
         BaseRole(), UsersRole(), SSHDRole(), SudoRole(), RsyslogRole(), SmartdRole(), NFSRole(), AgentRole(),
-        FirewallRole(), PrometheusRole(), AlertmanagerRole(),
+        FirewallRole(), PrometheusRole(), AlertmanagerRole(), DashboardRole(),
     ]
 
     /// `site.yml`: which hosts get which roles. Every play is limited to its own hosts and
@@ -41,6 +41,12 @@ enum Roles {
         var out = [("Base system, accounts, SSH, sudo, logs, disks, agent and firewall on every host", "all", everyHost)]
         if !spec.hosts(withRole: .monitor).isEmpty {
             out.append(("Prometheus and Alertmanager on the monitor host", "monitors", ["prometheus", "alertmanager"]))
+        }
+        if !spec.hosts(withRole: .dashboard).isEmpty {
+            out.append(("The dashboard", "dashboards", ["dashboard"]))
+        }
+        if !spec.hosts(withRole: .dashboard).isEmpty {
+            out.append(("The dashboard", "dashboards", ["dashboard"]))
         }
         return out
     }

@@ -49,7 +49,7 @@ struct RenderCommand: AsyncParsableCommand {
                 }
             }
         }
-        let files = AnsibleProject.render(spec, keys: keys)
+        let files = AnsibleProject.render(spec, keys: keys, specText: input.source.joined(separator: "\n"))
         do {
             let s = try ProjectWriter.write(files, to: output)
             printError("render: \(files.count) files in \(output): \(s.written.count) written, \(s.unchanged) unchanged, \(s.removed.count) removed")
