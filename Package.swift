@@ -28,9 +28,11 @@ let package = Package(
         .target(name: "CommandRunner"),
         // GPU readings: NVML via dlopen, nvidia-smi fallback, parsers for nvidia-smi output.
         .target(name: "GPU", dependencies: ["CNVML", "CommandRunner"]),
+        // pidfd wrappers (syscall() is variadic, so Swift cannot call it directly).
+        .target(name: "CProcess"),
         // The node agent: collectors, Prometheus exposition, HTTP endpoints.
         .target(name: "Agent", dependencies: [
-            "GPU", "CommandRunner",
+            "GPU", "CommandRunner", "CProcess",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),

@@ -1,5 +1,9 @@
+import CProcess
 import GPU
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Attributes each GPU process to a user, a job (Slurm / container / process) and a command.
 /// Metrics are aggregated per user and per job (bounded cardinality); per-pid detail is
@@ -7,10 +11,19 @@ import Synchronization
 public final class GPUProcessCollector: Collector {
     public let inspector: ProcessInspector
     public var name: String { "processes" }
-    /// pid → (start ticks, facts). A process's owner, command and cgroup do not change
-    /// while it runs, so each cycle re-reads only /proc/PID/stat to tell a reused pid.
-    private let known = Mutex<[Int32: (ticks: UInt64, info: ProcessInspector.Info)]>([:])
 
+    /// What is known of a pid: its facts, and how to tell it is still the same process — a
+    /// pidfd (one syscall per cycle) or, when none could be opened, its start ticks.
+    struct Known: Sendable {
+        var info: ProcessInspector.Info
+        var pidfd: Int32
+        var ticks: UInt64?
+    }
+
+    /// A process's owner, command and cgroup do not change while it runs, so each is read once.
+    private let known = Mutex<[Int32: Known]>([:])
+    /// pidfds are capped so a GPU with thousands of processes cannot exhaust descriptors.
+    static let maxPidfds = 512
     /// uid → name from `passwdFile`, read once (nil: the system database only).
     private let extraNames: [UInt32: String]
 
@@ -19,31 +32,36 @@ public final class GPUProcessCollector: Collector {
         extraNames = passwdFile.flatMap { ProcessInspector.read($0, max: 4 << 20) }.map(ProcessInspector.passwdEntries) ?? [:]
     }
 
+    deinit {
+        known.withLock { for k in $0.values where k.pidfd >= 0 { close(k.pidfd) } }
+    }
+
     public func collect(_ s: inout NodeSnapshot) {
         var out: [GPUProcessInfo] = []
-        var cache: [Int32: ProcessInspector.Info] = [:]
         var names: [UInt32: String] = [:]
         var previous = known.withLock { $0 }
-        var next: [Int32: (ticks: UInt64, info: ProcessInspector.Info)] = [:]
+        var next: [Int32: Known] = [:]
         for g in s.gpu.gpus where g.up {
             for p in g.processes {
                 let info: ProcessInspector.Info
-                if let c = cache[p.pid] {
-                    info = c
-                } else if let ticks = inspector.startTicks(pid: p.pid), let old = previous[p.pid], old.ticks == ticks {
+                if let k = next[p.pid] {
+                    info = k.info     // the same process on another GPU
+                } else if let old = previous[p.pid], stillSame(old, pid: p.pid) {
                     info = old.info
                     next[p.pid] = old
+                    previous[p.pid] = nil
                 } else {
+                    if let old = previous.removeValue(forKey: p.pid), old.pidfd >= 0 { close(old.pidfd) }
+                    // The pidfd first: if the pid is reused after it, the fd names the process we read.
+                    let fd = next.count < Self.maxPidfds ? gpc_pidfd_open(p.pid) : -1
                     info = inspector.inspect(pid: p.pid, userName: { uid in
                         if let n = names[uid] { return n }
                         let n = extraNames[uid] ?? ProcessInspector.passwdName(uid)
                         names[uid] = n
                         return n
                     })
-                    if let ticks = inspector.startTicks(pid: p.pid) { next[p.pid] = (ticks, info) }
+                    next[p.pid] = Known(info: info, pidfd: fd, ticks: fd >= 0 ? nil : inspector.startTicks(pid: p.pid))
                 }
-                previous[p.pid] = nil
-                cache[p.pid] = info
                 var command = info.command
                 if command == "?", let n = p.processName { command = n }
                 out.append(GPUProcessInfo(pid: p.pid, gpuIndex: g.index, gpuUUID: g.uuid, usedMemoryBytes: p.usedMemoryBytes,
@@ -51,8 +69,17 @@ public final class GPUProcessCollector: Collector {
                                           startTime: info.startTime, job: info.job))
             }
         }
+        // Processes gone from the GPUs are forgotten.
+        for k in previous.values where k.pidfd >= 0 { close(k.pidfd) }
         s.processes = out
-        known.withLock { $0 = next }   // processes gone from the GPUs are forgotten
+        known.withLock { $0 = next }
+    }
+
+    /// Is the pid still the process we inspected? (A pidfd that cannot tell means: read again.)
+    func stillSame(_ k: Known, pid: Int32) -> Bool {
+        if k.pidfd >= 0 { return gpc_pidfd_alive(k.pidfd) == 1 }
+        guard let t = k.ticks else { return false }
+        return inspector.startTicks(pid: pid) == t
     }
 
     public func export(_ s: NodeSnapshot, _ m: inout MetricSet) {
