@@ -105,7 +105,8 @@ public enum AnsibleProject {
             ("gpucluster_timezone", .string(spec.cluster.timezone)),
             ("gpucluster_admins", .list(spec.admins.map { .string($0.value) })),
             ("gpucluster_users", .list(spec.users.map { u in
-                .map([("name", .string(u.name.value)), ("uid", .int(u.uid.value)), ("gid", .int(u.gid.value)), ("shell", .string(u.shell))])
+                .map([("name", .string(u.name.value)), ("uid", .int(u.uid.value)), ("gid", .int(u.gid.value)), ("shell", .string(u.shell)),
+                      ("python", .string(u.python.rawValue))])
             })),
             ("gpucluster_hosts", .list(spec.hosts.compactMap { h in
                 managementAddress(h, spec).map { .map([("name", .string(h.name.value)), ("address", .string($0))]) }
@@ -138,6 +139,12 @@ public enum AnsibleProject {
         ])
     }
 
+    /// Where users' homes live: on the NFS server when it exports /home, else on every compute host.
+    static func holdsHomes(_ h: Spec.Host, _ spec: ClusterSpec) -> Bool {
+        let homesOnNFS = !spec.hosts(withRole: .nfsServer).isEmpty && spec.nfs.exports.contains { $0.path.value == "/home" }
+        return homesOnNFS ? h.has(.nfsServer) : h.has(.compute)
+    }
+
     /// A host's address on its first internal network (where cluster services talk).
     static func internalAddress(_ h: Spec.Host, _ spec: ClusterSpec) -> String? {
         (h.addresses.first { spec.network(named: $0.network.value)?.scope != .public } ?? h.addresses.first).map { "\($0.address.value)" }
@@ -147,6 +154,7 @@ public enum AnsibleProject {
         var pairs: [(String, YAMLValue)] = []
         if let a = managementAddress(h, spec) { pairs.append(("ansible_host", .string(a))) }
         if let g = h.gpus?.value { pairs.append(("gpucluster_expected_gpus", .int(g))) }
+        pairs.append(("python_holds_homes", .bool(holdsHomes(h, spec))))
         let accounts = spec.serviceAccounts.filter { acct in
             acct.on.isEmpty || acct.on.contains { ref in ref.value == h.name.value || Role(rawValue: ref.value).map(h.has) == true }
         }

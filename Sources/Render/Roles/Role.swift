@@ -25,7 +25,7 @@ extension AnsibleRole {
 
 enum Roles {
     static let all: [any AnsibleRole] = [
-        BaseRole(), UsersRole(), SSHDRole(), SudoRole(), RsyslogRole(), SmartdRole(), NFSRole(), AgentRole(),
+        BaseRole(), UsersRole(), SSHDRole(), SudoRole(), RsyslogRole(), SmartdRole(), NFSRole(), PythonRole(), AgentRole(),
         FirewallRole(), PrometheusRole(), AlertmanagerRole(), DashboardRole(),
     ]
 
@@ -37,6 +37,7 @@ enum Roles {
         if !spec.hosts(withRole: .logSink).isEmpty { everyHost.append("rsyslog") }
         everyHost.append("smartd")
         if !spec.hosts(withRole: .nfsServer).isEmpty && !spec.nfs.exports.isEmpty { everyHost.append("nfs") }
+        everyHost.append("python")
         everyHost += ["agent", "firewall"]
         var out = [("Base system, accounts, SSH, sudo, logs, disks, agent and firewall on every host", "all", everyHost)]
         if !spec.hosts(withRole: .monitor).isEmpty {

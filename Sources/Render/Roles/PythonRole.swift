@@ -1,0 +1,107 @@
+import Spec
+
+/// Each user's own Python (the spec's `python:` per user: conda via Miniforge, pyenv, or a
+/// venv), installed as that user into their home; no global pip installs (Debian's
+/// EXTERNALLY-MANAGED marker stays). Homes live on the NFS server when /home is exported,
+/// so toolchains are installed once, on the hosts that hold the homes (`python_holds_homes`).
+struct PythonRole: AnsibleRole {
+    let name = "python"
+
+    func files(_ spec: ClusterSpec) -> [RenderedFile] {
+        role(tasks: """
+            - name: Keep pip away from the system Python
+              ansible.builtin.stat:
+                path: /usr/lib/python3.11/EXTERNALLY-MANAGED
+              register: python_marker
+              check_mode: false
+
+            - name: Say so when the system Python accepts global pip installs
+              ansible.builtin.assert:
+                that: python_marker.stat.exists
+                fail_msg: "/usr/lib/python3.11/EXTERNALLY-MANAGED is missing: global pip installs would be possible"
+
+            - name: Install what the toolchains need
+              ansible.builtin.apt:
+                name: [python3-venv, git, curl, build-essential]
+                state: present
+              when: python_holds_homes
+
+            - name: Conda users need a pinned installer checksum
+              ansible.builtin.assert:
+                that: python_miniforge_checksum | length > 0
+                fail_msg: "Set python_miniforge_checksum (sha256:… of {{ python_miniforge_url }}): downloads are never unchecked"
+              when: python_holds_homes and (gpucluster_users | selectattr('python', 'equalto', 'conda') | list)
+
+            - name: Fetch the Miniforge installer (checksum pinned)
+              ansible.builtin.get_url:
+                url: "{{ python_miniforge_url }}"
+                dest: /opt/gpucluster-miniforge.sh
+                checksum: "{{ python_miniforge_checksum }}"
+                mode: "0755"
+              when: python_holds_homes and (gpucluster_users | selectattr('python', 'equalto', 'conda') | list)
+
+            - name: Conda (Miniforge) in the home of each conda user
+              ansible.builtin.command:
+                cmd: /opt/gpucluster-miniforge.sh -b -p /home/{{ item.name }}/miniforge3
+                creates: /home/{{ item.name }}/miniforge3/bin/conda
+              become: true
+              become_user: "{{ item.name }}"
+              loop: "{{ gpucluster_users | selectattr('python', 'equalto', 'conda') | list }}"
+              loop_control:
+                label: "{{ item.name }}"
+              when: python_holds_homes
+
+            - name: Pyenv in the home of each pyenv user
+              ansible.builtin.git:
+                repo: "{{ python_pyenv_repo }}"
+                dest: /home/{{ item.name }}/.pyenv
+                version: "{{ python_pyenv_version }}"
+                update: false
+              become: true
+              become_user: "{{ item.name }}"
+              loop: "{{ gpucluster_users | selectattr('python', 'equalto', 'pyenv') | list }}"
+              loop_control:
+                label: "{{ item.name }}"
+              when: python_holds_homes
+
+            - name: Put pyenv on the PATH of its users
+              ansible.builtin.blockinfile:
+                path: /home/{{ item.name }}/.bashrc
+                create: true
+                owner: "{{ item.name }}"
+                group: "{{ item.name }}"
+                mode: "0644"
+                marker: "# {mark} gpucluster pyenv"
+                block: |
+                  export PYENV_ROOT="$HOME/.pyenv"
+                  export PATH="$PYENV_ROOT/bin:$PATH"
+                  eval "$(pyenv init -)"
+              loop: "{{ gpucluster_users | selectattr('python', 'equalto', 'pyenv') | list }}"
+              loop_control:
+                label: "{{ item.name }}"
+              when: python_holds_homes
+
+            - name: A venv in the home of each venv user
+              ansible.builtin.command:
+                cmd: python3 -m venv /home/{{ item.name }}/.venv
+                creates: /home/{{ item.name }}/.venv/bin/python
+              become: true
+              become_user: "{{ item.name }}"
+              loop: "{{ gpucluster_users | selectattr('python', 'equalto', 'venv') | list }}"
+              loop_control:
+                label: "{{ item.name }}"
+              when: python_holds_homes
+
+            """,
+             defaults: """
+            # Hosts that hold the homes get the toolchains (host_vars set it from the spec).
+            python_holds_homes: false
+            python_miniforge_url: https://github.com/conda-forge/miniforge/releases/download/24.11.3-2/Miniforge3-24.11.3-2-Linux-x86_64.sh
+            # Set to the installer's sha256 (e.g. "sha256:…") before applying; get_url checks it.
+            python_miniforge_checksum: ""
+            python_pyenv_repo: https://github.com/pyenv/pyenv.git
+            python_pyenv_version: v2.5.3
+
+            """)
+    }
+}
