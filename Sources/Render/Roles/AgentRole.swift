@@ -41,7 +41,8 @@ struct AgentRole: AnsibleRole {
 
             """,
              defaults: """
-            # The binary on the machine that runs Ansible (the bastion).
+            # The binary on the machine that runs Ansible (the bastion), built with
+            # `swift build -c release --static-swift-stdlib`: the nodes have no Swift runtime.
             agent_binary: /usr/local/bin/gpucluster
             agent_interval: 5
 
