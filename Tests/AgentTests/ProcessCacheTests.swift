@@ -20,6 +20,12 @@ struct ProcessCacheTests {
     func exitInvalidates() throws {
         let procs = try SleepingProcesses(count: 1)
         let pid = procs.pids[0]
+        // Until the child has exec'd, /proc shows the forking test process; NVML only lists a
+        // process once it has set up CUDA, long after exec.
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, !(Tools.procFile("/proc/\(pid)/cmdline") ?? "").hasPrefix("/bin/sleep") {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         let c = GPUProcessCollector(inspector: ProcessInspector())
         var a = Self.snapshot(pid: pid)
         c.collect(&a)
