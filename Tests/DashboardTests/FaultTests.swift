@@ -167,6 +167,23 @@ struct FaultTests {
     }
 }
 
+extension FaultTests {
+    @Test("status --watch redraws on its interval until stopped")
+    func statusWatch() throws {
+        let dir = try Self.tempDir()
+        let specPath = try Self.spec(in: dir)
+        let inst = try SimLibrary.instance(SimScenario.uniform(count: 8).text)
+        let agent = try AgentProcess(arguments: ["--nvml", inst.library])
+        let watch = try Spawned(Binary.gpucluster, ["status", specPath, "--watch", "--every", "0.5", "--timeout", "0.3", "--color", "never"]
+                                + Self.nowhere + ["--agent", "gpu01=127.0.0.1:\(agent.port)"], captureStdout: true)
+        defer { watch.stop() }
+        // Three boards: the first at once, then one every 0.5 s.
+        let text = watch.readUntil("(?s)(GPUs free.*){3}", seconds: 15) ?? ""
+        #expect(text.components(separatedBy: "8 of 22 GPUs free").count - 1 >= 3, "\(text)")
+        #expect(!text.contains("\u{1B}["), "no escape codes when stdout is not a terminal")
+    }
+}
+
 extension ServerProcess {
     /// A Python helper server from the tests' venv.
     static func python(_ script: String, _ args: [String]) throws -> ServerProcess {
