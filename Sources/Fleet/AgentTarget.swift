@@ -24,17 +24,8 @@ public struct AgentTarget: Sendable, Equatable {
             if let o = overrides[name] {
                 endpoint = o
             } else {
-                let viewerNets = Set(viewer?.addresses.map(\.network.value) ?? [])
-                let candidates = h.addresses.sorted { a, b in
-                    let sa = viewerNets.contains(a.network.value), sb = viewerNets.contains(b.network.value)
-                    if sa != sb { return sa }
-                    let pa = spec.network(named: a.network.value).map { $0.scope == .public } ?? false
-                    let pb = spec.network(named: b.network.value).map { $0.scope == .public } ?? false
-                    if pa != pb { return !pa }
-                    return a.network.value < b.network.value
-                }
-                guard let a = candidates.first else { return nil }
-                endpoint = "\(a.address.value):\(port)"
+                guard let a = spec.address(of: h, seenFrom: viewer) else { return nil }
+                endpoint = "\(a):\(port)"
             }
             return AgentTarget(name: name, endpoint: endpoint, expectedGPUs: h.gpus?.value, tags: h.tags)
         }

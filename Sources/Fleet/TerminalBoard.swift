@@ -4,7 +4,17 @@ import Foundation
 /// Names come from cluster users (process names, user names): control characters are shown
 /// escaped so a process cannot move the cursor or recolour the terminal.
 public struct TerminalBoard: Sendable {
-    public enum Filter: Sendable, Equatable { case all, free, user(String) }
+    public enum Filter: Sendable, Equatable {
+        case all, free, user(String)
+
+        public func includes(_ g: GPUView) -> Bool {
+            switch self {
+            case .all: return true
+            case .free: return g.state == .free
+            case .user(let u): return g.users.contains(u)
+            }
+        }
+    }
 
     public var color: Bool
     public var filter: Filter
@@ -18,7 +28,7 @@ public struct TerminalBoard: Sendable {
         var out = headline(s) + "\n"
         if let e = s.sourceError { out += paint("! source: \(Self.sanitize(e))", "1;31") + "\n" }
         for n in s.nodes {
-            let gpus = n.gpus.filter(include)
+            let gpus = n.gpus.filter(filter.includes)
             if gpus.isEmpty, filter != .all { continue }
             var head = paint(Self.sanitize(n.name), "1")
             if !n.up {
@@ -42,14 +52,6 @@ public struct TerminalBoard: Sendable {
         let slots = s.slots.filter { $0.gpus > 1 && !$0.nodes.isEmpty }.map { "\($0.nodes.count)×\($0.gpus)-GPU" }
         if !slots.isEmpty { h += "; slots: " + slots.joined(separator: ", ") }
         return h
-    }
-
-    func include(_ g: GPUView) -> Bool {
-        switch filter {
-        case .all: return true
-        case .free: return g.state == .free
-        case .user(let u): return g.users.contains(u)
-        }
     }
 
     func line(_ g: GPUView) -> String {

@@ -55,8 +55,7 @@ public struct AsyncHTTPFetcher: HTTPFetcher {
             }
         } catch let e as FetchError {
             throw e
-        } catch let e as NIOTooManyBytesError {
-            _ = e
+        } catch is NIOTooManyBytesError {
             throw .tooLarge(maxBytes)
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
             throw .timedOut(timeout)

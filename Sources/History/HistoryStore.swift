@@ -229,10 +229,16 @@ public final class HistoryStore: Sendable {
         public var oldest: Int64?
     }
 
-    public func stats() async throws -> Stats {
-        let file = [path, path + "-wal"].reduce(Int64(0)) { sum, p in
+    /// Bytes on disk (database and WAL): cheap, for every page's footer.
+    public var fileBytes: Int64 {
+        [path, path + "-wal"].reduce(Int64(0)) { sum, p in
             sum + ((try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int64) ?? 0)
         }
+    }
+
+    /// Sizes and row counts (counts scan the tables: for the history API, not every page).
+    public func stats() async throws -> Stats {
+        let file = fileBytes
         return try await pool.read { db in
             Stats(fileBytes: file, usedBytes: try Self.usedBytes(db),
                   rawRows: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM raw") ?? 0,

@@ -190,15 +190,7 @@ public enum AnsibleProject {
     }
 
     static func address(of h: Spec.Host, seenFrom viewer: Spec.Host?, _ spec: ClusterSpec) -> String? {
-        let shared = Set(viewer?.addresses.map(\.network.value) ?? [])
-        return h.addresses.sorted { a, b in
-            let sa = shared.contains(a.network.value), sb = shared.contains(b.network.value)
-            if sa != sb { return sa }
-            let pa = spec.network(named: a.network.value)?.scope == .public
-            let pb = spec.network(named: b.network.value)?.scope == .public
-            if pa != pb { return !pa }
-            return a.network.value < b.network.value
-        }.first.map { "\($0.address.value)" }
+        spec.address(of: h, seenFrom: viewer).map { "\($0)" }
     }
 }
 

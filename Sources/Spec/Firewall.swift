@@ -38,6 +38,20 @@ public enum PeerRef: Sendable {
 }
 
 extension ClusterSpec {
+    /// The address `viewer` uses to reach `h`: on a network both are on, internal networks
+    /// first (Ansible from the bastion, Prometheus and the dashboard reaching the agents).
+    public func address(of h: Host, seenFrom viewer: Host?) -> IPv4? {
+        let shared = Set(viewer?.addresses.map(\.network.value) ?? [])
+        return h.addresses.sorted { a, b in
+            let sa = shared.contains(a.network.value), sb = shared.contains(b.network.value)
+            if sa != sb { return sa }
+            let pa = network(named: a.network.value)?.scope == .public
+            let pb = network(named: b.network.value)?.scope == .public
+            if pa != pb { return !pa }
+            return a.network.value < b.network.value
+        }.first?.address.value
+    }
+
     /// What a name in `from:`/`on:` refers to; more than one match is ambiguous.
     public func resolve(_ name: String) -> [PeerRef] {
         var out: [PeerRef] = []

@@ -68,12 +68,6 @@ public struct MetricSet: Sendable {
         }
     }
 
-    static func escapeLabel(_ v: String) -> String {
-        var out: [UInt8] = []
-        appendEscapedLabel(v, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     static func escapeHelp(_ v: String) -> String {
         v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
     }

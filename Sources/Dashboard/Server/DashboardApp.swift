@@ -158,9 +158,7 @@ public final class DashboardApp: Sendable {
     func footer(_ s: ClusterSnapshot) async -> String {
         var f = "source: \(HTML.escape(s.source)) · \(s.totals.nodesUp)/\(s.totals.nodes) nodes answering"
         f += " · free = no process and under \(s.policy.freeMemoryBytes >> 20) MiB; idle-held = ≤ \(SnapshotBuilder.number(s.policy.idleUtilizationPercent)) % for \(SnapshotBuilder.duration(s.policy.idleSeconds))"
-        if let history, let st = try? await history.stats() {
-            f += " · history \(st.fileBytes >> 20) MiB"
-        }
+        if let history { f += " · history \(history.fileBytes >> 20) MiB" }
         return f
     }
 

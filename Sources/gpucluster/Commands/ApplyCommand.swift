@@ -1,3 +1,4 @@
+import Agent
 import Apply
 import ArgumentParser
 import Foundation
@@ -20,21 +21,12 @@ struct PlaybookOptions: ParsableArguments {
     }
 
     func runner(check: Bool, diff: Bool) throws -> PlaybookRunner {
-        guard let exe = which(ansiblePlaybook) else {
+        guard let exe = AgentConfig.which(ansiblePlaybook) else {
             throw ValidationError("\(ansiblePlaybook) not found: pip install -r \(project)/requirements.txt")
         }
         var r = PlaybookRunner(project: URL(fileURLWithPath: project).standardized.path, ansiblePlaybook: exe)
         r.check = check; r.diff = diff; r.limit = limit; r.tags = tags
         return r
-    }
-
-    func which(_ name: String) -> String? {
-        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let p = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
     }
 }
 

@@ -53,7 +53,7 @@ struct StatusCommand: AsyncParsableCommand {
                 if filter != .all {
                     out.nodes = out.nodes.map { n in
                         var n = n
-                        n.gpus = n.gpus.filter { g in filter == .free ? g.state == .free : g.users.contains(user ?? "") }
+                        n.gpus = n.gpus.filter(filter.includes)
                         return n
                     }.filter { !$0.gpus.isEmpty }
                 }
