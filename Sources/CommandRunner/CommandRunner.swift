@@ -104,6 +104,9 @@ public enum CommandRunner {
             var closed: [Int32] = []
             for f in fds where f.revents != 0 {
                 let got = read(f.fd, &buf, buf.count)
+                // A signal (SIGCHLD when a child exits) can interrupt the read: that is not
+                // the end of the output, and treating it so lost a command's last lines.
+                if got < 0 && (errno == EINTR || errno == EAGAIN) { continue }
                 if got <= 0 { closed.append(f.fd); continue }
                 let isOut = open.first { $0.fd == f.fd }?.isOut ?? true
                 if isOut { if out.count < maxOutputBytes { out += buf[0..<got] } } else if err.count < maxOutputBytes { err += buf[0..<got] }

@@ -79,7 +79,8 @@ struct ApplyTests {
             Issue.record("ansible-playbook is not in .venv (scripts/test installs it)"); return
         }
         let (dir, data) = try Self.project()
-        #expect(try Self.gpucluster(["apply", "--project", dir, "--limit", "here"]).status == 0)
+        let applied = try Self.gpucluster(["apply", "--project", dir, "--limit", "here"])
+        #expect(applied.status == 0, "\(applied.output) \(applied.error)")
         let clean = try Self.gpucluster(["drift", "--project", dir, "--limit", "here"])
         #expect(clean.status == 0 && clean.output.contains("here: matches the spec"), "\(clean.output) \(clean.error)")
         let file = "\(data)/here-00-gpucluster.conf"

@@ -65,6 +65,7 @@ struct ApplyCommand: ParsableCommand {
         let result = try runner.run { e, state in progress.show(e, state) }
         print(result.summary(), terminator: "")
         if result.exitCode == 1 { printError("apply: ansible-playbook did not finish (see its messages above)") }
+        fflush(nil)   // the summary reaches a pipe before the exit status does
         throw ExitCode(result.exitCode)
     }
 }
@@ -101,6 +102,7 @@ struct DriftCommand: ParsableCommand {
                 if let d = c.diff { print(d.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")) }
             }
         }
+        fflush(nil)
         if drifted { throw ExitCode(2) }
         throw ExitCode(result.exitCode)
     }
