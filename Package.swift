@@ -57,9 +57,12 @@ let package = Package(
         .target(name: "Render", dependencies: ["Spec"]),
         // apply / drift: runs ansible-playbook on a rendered project, progress and per-host summary.
         .target(name: "Apply", dependencies: ["CommandRunner"]),
+        // `gpucluster lab`: the spec's hosts as booted Debian containers (systemd-nspawn) on
+        // namespaced networks, for rehearsing apply and for the end-to-end test.
+        .target(name: "Lab", dependencies: ["Spec", "GPU", "CommandRunner"]),
         // The thin executable: one struct per command.
         .executableTarget(name: "gpucluster", dependencies: [
-            "Spec", "Planning", "Agent", "GPU", "CommandRunner", "Fleet", "FleetSources", "History", "Dashboard", "Demo", "Render", "Apply",
+            "Spec", "Planning", "Agent", "GPU", "CommandRunner", "Fleet", "FleetSources", "History", "Dashboard", "Demo", "Render", "Apply", "Lab",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // benchmarks/dashboard/run: history size, API/page latency at 1,000 nodes, collector CPU.

@@ -30,7 +30,7 @@ public enum AnsibleEvent: Sendable, Equatable {
                 // `ignore_errors` results arrive as failed with "failed": true; loops report per item.
                 if outcome == .ok, (r["failed"] as? Bool) == true { outcome = .failed }
                 return .hostResult(host: host, task: taskName, outcome: outcome, changed: (r["changed"] as? Bool) ?? false,
-                                   message: r["msg"] as? String, diff: Self.diffText(r["diff"]))
+                                   message: Self.message(r), diff: Self.diffText(r["diff"]))
             }
         case "v2_playbook_on_stats":
             let raw = (obj["stats"] as? [String: [String: Any]]) ?? [:]
@@ -48,6 +48,14 @@ public enum AnsibleEvent: Sendable, Equatable {
 
     /// Unified diff text from a module's `diff` (a dict or a list of dicts with before/after
     /// or a prepared diff), short enough to print.
+    /// Ansible's `msg`; for a failed command ("non-zero return code") its last stderr line
+    /// too, which is what says why.
+    static func message(_ r: [String: Any]) -> String? {
+        let msg = r["msg"] as? String
+        guard let err = (r["stderr"] as? String)?.split(separator: "\n").last.map(String.init), !err.isEmpty else { return msg }
+        return msg.map { "\($0): \(err)" } ?? err
+    }
+
     static func diffText(_ any: Any?) -> String? {
         let items: [[String: Any]] = (any as? [[String: Any]]) ?? ((any as? [String: Any]).map { [$0] } ?? [])
         var out: [String] = []

@@ -10,6 +10,7 @@ public struct PlaybookRunner: Sendable {
     public var diff = false
     public var limit: String?
     public var tags: String?
+    public var extraVars: [String] = []
     public var extraEnvironment: [String: String] = [:]
 
     public init(project: String, ansiblePlaybook: String) {
@@ -22,6 +23,7 @@ public struct PlaybookRunner: Sendable {
         if diff { a.append("--diff") }
         if let limit { a += ["--limit", limit] }
         if let tags { a += ["--tags", tags] }
+        for v in extraVars { a += ["--extra-vars", v] }
         return a
     }
 

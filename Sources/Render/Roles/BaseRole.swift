@@ -29,14 +29,18 @@ struct BaseRole: AnsibleRole {
               community.general.timezone:
                 name: "{{ gpucluster_timezone }}"
 
-            - name: Keep the clock in sync
+            - name: Keep the clock in sync (a container's clock is its host's)
               ansible.builtin.service:
                 name: chrony
                 state: started
                 enabled: true
+              when: ansible_virtualization_role != 'guest' or ansible_virtualization_type not in base_container_types
 
             """,
              defaults: """
+            # Container kinds (Ansible's virtualization facts) that share the host's clock:
+            # chrony cannot set it there (systemd skips it), so it is not asked to run.
+            base_container_types: [systemd-nspawn, lxc, docker, podman, container]
             base_packages:
               - chrony
               - python3

@@ -17,7 +17,7 @@ struct NFSRole: AnsibleRole {
               ansible.builtin.copy:
                 dest: /etc/nfs.conf.d/gpucluster.conf
                 content: |
-                  # {{ ansible_managed }}
+                  # Managed by gpucluster (nfs role): edit cluster.yaml, not this file.
                   [nfsd]
                   vers3=n
                 owner: root
@@ -25,6 +25,15 @@ struct NFSRole: AnsibleRole {
                 mode: "0644"
               when: inventory_hostname in groups['nfs_servers']
               notify: Restart the NFS server
+
+            - name: Create /etc/exports.d
+              ansible.builtin.file:
+                path: /etc/exports.d
+                state: directory
+                owner: root
+                group: root
+                mode: "0755"
+              when: inventory_hostname in groups['nfs_servers']
 
             - name: Export the spec's paths
               ansible.builtin.template:
@@ -48,7 +57,7 @@ struct NFSRole: AnsibleRole {
                 path: "{{ item.path }}"
                 fstype: nfs4
                 opts: defaults,_netdev
-                state: mounted
+                state: "{{ 'mounted' if nfs_active else 'present' }}"
               loop: "{{ gpucluster_nfs_exports }}"
               loop_control:
                 label: "{{ item.path }}"
@@ -60,10 +69,18 @@ struct NFSRole: AnsibleRole {
               ansible.builtin.service:
                 name: nfs-server
                 state: restarted
+              when: nfs_active
 
             - name: Re-export
               ansible.builtin.command: exportfs -ra
               changed_when: true
+              when: nfs_active
+
+            """,
+             defaults: """
+            # false: write the server's and clients' configuration (exports, fstab) but neither
+            # start the server nor mount, for kernels without NFS (the lab's containers).
+            nfs_active: true
 
             """,
              templates: [("gpucluster.exports.j2", """

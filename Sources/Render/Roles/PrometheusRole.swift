@@ -16,7 +16,7 @@ struct PrometheusRole: AnsibleRole {
               ansible.builtin.copy:
                 dest: /etc/default/prometheus
                 content: |
-                  # {{ ansible_managed }}
+                  # Managed by gpucluster (prometheus role): edit cluster.yaml, not this file.
                   ARGS="--storage.tsdb.retention.time={{ gpucluster_retention_days }}d"
                 owner: root
                 group: root

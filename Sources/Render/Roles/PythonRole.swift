@@ -7,6 +7,19 @@ import Spec
 struct PythonRole: AnsibleRole {
     let name = "python"
 
+    /// Only what the spec's toolchains need: pyenv compiles Python, a venv needs python3-venv.
+    static func packages(_ spec: ClusterSpec) -> [String] {
+        let kinds = Set(spec.users.map(\.python))
+        var p: [String] = []
+        if kinds.contains(.venv) { p.append("python3-venv") }
+        if kinds.contains(.conda) || kinds.contains(.pyenv) { p.append("curl") }
+        if kinds.contains(.pyenv) {
+            p += ["git", "build-essential", "libssl-dev", "zlib1g-dev", "libbz2-dev", "libreadline-dev", "libsqlite3-dev",
+                  "libffi-dev", "liblzma-dev", "tk-dev"]
+        }
+        return p
+    }
+
     func files(_ spec: ClusterSpec) -> [RenderedFile] {
         role(tasks: """
             - name: Keep pip away from the system Python
@@ -22,15 +35,15 @@ struct PythonRole: AnsibleRole {
 
             - name: Install what the toolchains need
               ansible.builtin.apt:
-                name: [python3-venv, git, curl, build-essential]
+                name: "{{ python_packages }}"
                 state: present
-              when: python_holds_homes
+              when: python_holds_homes and python_packages | length > 0
 
             - name: Conda users need a pinned installer checksum
               ansible.builtin.assert:
                 that: python_miniforge_checksum | length > 0
                 fail_msg: "Set python_miniforge_checksum (sha256:… of {{ python_miniforge_url }}): downloads are never unchecked"
-              when: python_holds_homes and (gpucluster_users | selectattr('python', 'equalto', 'conda') | list)
+              when: python_holds_homes and (gpucluster_users | selectattr('python', 'equalto', 'conda') | list | length > 0)
 
             - name: Fetch the Miniforge installer (checksum pinned)
               ansible.builtin.get_url:
@@ -38,7 +51,7 @@ struct PythonRole: AnsibleRole {
                 dest: /opt/gpucluster-miniforge.sh
                 checksum: "{{ python_miniforge_checksum }}"
                 mode: "0755"
-              when: python_holds_homes and (gpucluster_users | selectattr('python', 'equalto', 'conda') | list)
+              when: python_holds_homes and (gpucluster_users | selectattr('python', 'equalto', 'conda') | list | length > 0)
 
             - name: Conda (Miniforge) in the home of each conda user
               ansible.builtin.command:
@@ -96,6 +109,8 @@ struct PythonRole: AnsibleRole {
              defaults: """
             # Hosts that hold the homes get the toolchains (host_vars set it from the spec).
             python_holds_homes: false
+            # What the spec's toolchains need (from the users' `python:`).
+            python_packages: [\(Self.packages(spec).joined(separator: ", "))]
             python_miniforge_url: https://github.com/conda-forge/miniforge/releases/download/24.11.3-2/Miniforge3-24.11.3-2-Linux-x86_64.sh
             # Set to the installer's sha256 (e.g. "sha256:…") before applying; get_url checks it.
             python_miniforge_checksum: ""

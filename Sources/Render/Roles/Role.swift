@@ -46,9 +46,6 @@ enum Roles {
         if !spec.hosts(withRole: .dashboard).isEmpty {
             out.append(("The dashboard", "dashboards", ["dashboard"]))
         }
-        if !spec.hosts(withRole: .dashboard).isEmpty {
-            out.append(("The dashboard", "dashboards", ["dashboard"]))
-        }
         return out
     }
 }

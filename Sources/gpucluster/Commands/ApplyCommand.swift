@@ -9,6 +9,8 @@ struct PlaybookOptions: ParsableArguments {
     @Option(help: "Only these hosts (Ansible --limit pattern).") var limit: String?
     @Option(help: "Only tasks with these tags.") var tags: String?
     @Option(help: "ansible-playbook to run (default: from PATH).") var ansiblePlaybook = "ansible-playbook"
+    @Option(name: [.customShort("e"), .long], help: "Extra variables for the playbook (KEY=VALUE or @FILE), as ansible-playbook -e.")
+    var extraVars: [String] = []
 
     func validate() throws {
         guard FileManager.default.fileExists(atPath: "\(project)/site.yml"),
@@ -18,6 +20,9 @@ struct PlaybookOptions: ParsableArguments {
         for v in [limit, tags].compactMap({ $0 }) where v.isEmpty || v.utf8.count > 1024 || v.hasPrefix("-") {
             throw ValidationError("--limit and --tags take a pattern, not an option: \(v)")
         }
+        for v in extraVars where v.isEmpty || v.utf8.count > 4096 || v.hasPrefix("-") || (!v.hasPrefix("@") && !v.contains("=")) {
+            throw ValidationError("--extra-vars takes KEY=VALUE or @FILE: \(v.prefix(80))")
+        }
     }
 
     func runner(check: Bool, diff: Bool) throws -> PlaybookRunner {
@@ -25,7 +30,7 @@ struct PlaybookOptions: ParsableArguments {
             throw ValidationError("\(ansiblePlaybook) not found: pip install -r \(project)/requirements.txt")
         }
         var r = PlaybookRunner(project: URL(fileURLWithPath: project).standardized.path, ansiblePlaybook: exe)
-        r.check = check; r.diff = diff; r.limit = limit; r.tags = tags
+        r.check = check; r.diff = diff; r.limit = limit; r.tags = tags; r.extraVars = extraVars
         return r
     }
 }

@@ -1,0 +1,141 @@
+import Foundation
+import GPU
+
+/// One lab host on disk and as a process: `hosts/NAME/{upper,work,root}` (root is the overlay
+/// of the cached base), the nspawn process (`nspawn.pid`) and its console log.
+struct HostRoot: Sendable {
+    let name: String
+    let dir: String
+
+    init(paths: LabPaths, name: String) throws {
+        guard !name.isEmpty, name.utf8.count <= 63,
+              name.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else {
+            throw LabError("not a lab host name: \(name.debugDescription)")
+        }
+        self.name = name
+        dir = paths.hosts + "/" + name
+    }
+
+    var root: String { dir + "/root" }
+    var log: String { dir + "/console.log" }
+    var pidFile: String { dir + "/nspawn.pid" }
+
+    func mount(base: String, shell: any LabShell) throws {
+        for d in ["upper", "work", "root"] {
+            try FileManager.default.createDirectory(atPath: "\(dir)/\(d)", withIntermediateDirectories: true)
+        }
+        try shell.must(["mount", "-t", "overlay", "overlay", "-o", "lowerdir=\(base),upperdir=\(dir)/upper,workdir=\(dir)/work", root])
+    }
+
+    func unmount(shell: any LabShell) {
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        if mounts.split(separator: "\n").contains(where: { $0.split(separator: " ").dropFirst().first == Substring(root) }) {
+            if (try? shell.must(["umount", root])) == nil { _ = try? shell.must(["umount", "-l", root]) }
+        }
+    }
+
+    /// The host's own identity and the admin's way in, written into the upper layer before boot.
+    func prepare(node: LabLayout.Node, adminKey: String, shell: any LabShell) throws {
+        try write("/etc/hostname", node.name + "\n")
+        try write("/etc/machine-id", Self.randomHex(16) + "\n")
+        try write("/root/.ssh/authorized_keys", adminKey, mode: 0o600, dirMode: 0o700)
+        try shell.must(["ssh-keygen", "-A", "-f", root])   // this host's own SSH host keys
+        // No route out: the packages are in the base already. A fresh cache stamp keeps
+        // `apt: update_cache, cache_valid_time` from trying the (unreachable) mirror.
+        try write("/var/lib/apt/periodic/update-success-stamp", "")
+    }
+
+    /// The simulated GPUs: the library where the agent's unit finds it (a drop-in, like a
+    /// driver install would add), and a scenario of `count` idle GPUs with this host's UUIDs.
+    func installSimulatedGPUs(count: Int, library: String, seed: String) throws {
+        let lib = try Data(contentsOf: URL(fileURLWithPath: library))
+        try FileManager.default.createDirectory(atPath: root + "/usr/local/lib/gpucluster-sim", withIntermediateDirectories: true)
+        try lib.write(to: URL(fileURLWithPath: root + "/usr/local/lib/gpucluster-sim/libnvidia-ml.so.1"))
+        var h: UInt32 = 2166136261
+        for b in seed.utf8 { h = (h ^ UInt32(b)) &* 16777619 }
+        let scenario = SimScenario.uniform(count: count, seed: String(String(h, radix: 16).prefix(4)).padding(toLength: 4, withPad: "0", startingAt: 0))
+        try write("/etc/gpucluster/lab-gpus.scenario", scenario.text)
+        try write("/etc/systemd/system/gpucluster-agent.service.d/lab-gpus.conf", """
+            # gpucluster lab: this host's GPUs are simulated (same C ABI as libnvidia-ml).
+            [Service]
+            Environment=LD_LIBRARY_PATH=/usr/local/lib/gpucluster-sim
+            Environment=GPUCLUSTER_SIM_SCENARIO=/etc/gpucluster/lab-gpus.scenario
+
+            """)
+    }
+
+    func hostKey() throws -> String {
+        let pub = try String(contentsOfFile: root + "/etc/ssh/ssh_host_ed25519_key.pub", encoding: .utf8)
+        let f = pub.split(separator: " ")
+        guard f.count >= 2 else { throw LabError("\(name): unreadable host key") }
+        return "\(f[0]) \(f[1])"
+    }
+
+    /// Starts systemd-nspawn detached (its own session), console to `console.log`.
+    func boot(namespace: String, shell: any LabShell) throws {
+        guard let nspawn = SystemShell.which("systemd-nspawn") else { throw LabError("systemd-nspawn not found") }
+        let script = "pf=$1; log=$2; shift 2; echo $$ > \"$pf\"; exec \"$@\" > \"$log\" 2>&1 < /dev/null"
+        try shell.must(["setsid", "-f", "/bin/sh", "-c", script, "sh", pidFile, log,
+                        nspawn, "-D", root, "--network-namespace-path=/run/netns/\(namespace)", "-b",
+                        "--register=no", "--keep-unit", "-M", name, "--console=passive",
+                        // The host's own namespace, so its firewall may be managed (ufw needs it).
+                        "--capability=CAP_NET_ADMIN"])
+    }
+
+    var pid: pid_t? {
+        guard let s = try? String(contentsOfFile: pidFile, encoding: .utf8), let p = pid_t(s.trimmingCharacters(in: .whitespacesAndNewlines)), p > 1 else { return nil }
+        // Only if that pid is still our nspawn (pids are reused).
+        guard let cmd = try? String(contentsOfFile: "/proc/\(p)/cmdline", encoding: .utf8), cmd.contains("systemd-nspawn"), cmd.contains(root) else { return nil }
+        return p
+    }
+
+    var isRunning: Bool { pid != nil }
+
+    /// The container's init (systemd) as this machine sees it: nspawn's child.
+    var leader: pid_t? {
+        guard let p = pid, let kids = try? String(contentsOfFile: "/proc/\(p)/task/\(p)/children", encoding: .utf8) else { return nil }
+        for k in kids.split(separator: " ").compactMap({ pid_t($0) }) {
+            // Exactly "systemd": nspawn's own intermediate child is "systemd-nspawn".
+            if let comm = try? String(contentsOfFile: "/proc/\(k)/comm", encoding: .utf8),
+               comm.trimmingCharacters(in: .whitespacesAndNewlines) == "systemd" { return k }
+        }
+        return nil
+    }
+
+    func waitForLeader() throws -> pid_t {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let l = leader { return l }
+            usleep(100_000)
+        }
+        let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(10).joined(separator: "\n")
+        throw LabError("\(name): systemd did not start in its container; console:\n\(tail)")
+    }
+
+    func stop(signal: Int32) {
+        if let p = pid { kill(p, signal) }
+    }
+
+    /// nspawn processes whose root is under `hostsDir` (for the leftovers check).
+    static func runningContainers(under hostsDir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { p in
+            guard Int(p) != nil, let cmd = try? String(contentsOfFile: "/proc/\(p)/cmdline", encoding: .utf8),
+                  cmd.contains("systemd-nspawn"), cmd.contains(hostsDir + "/") else { return nil }
+            return "pid \(p)"
+        }
+    }
+
+    private func write(_ path: String, _ text: String, mode: Int = 0o644, dirMode: Int = 0o755) throws {
+        let full = root + path
+        let parent = (full as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: dirMode])
+        try Data(text.utf8).write(to: URL(fileURLWithPath: full))
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: full)
+    }
+
+    static func randomHex(_ bytes: Int) -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+    }
+}

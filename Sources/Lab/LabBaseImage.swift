@@ -1,0 +1,67 @@
+import CommandRunner
+import Foundation
+
+/// The Debian 12 root file system every lab host boots from, made once by debootstrap and
+/// cached; each host gets an overlayfs upper layer on top, so the cache is never written.
+///
+/// Lab hosts have no route out, so whatever the roles install is already here (the roles'
+/// `apt: state=present` then finds it installed, as on a machine with a local mirror).
+public struct LabBaseImage: Sendable {
+    public static let suite = "bookworm"
+    /// What the generated roles install, plus what Ansible needs on a target (python3-apt).
+    public static let packages = [
+        "openssh-server", "python3", "python3-apt", "python3-venv", "sudo", "iptables", "ufw", "rsyslog", "rsync",
+        "systemd", "systemd-sysv", "dbus", "chrony", "smartmontools", "nfs-kernel-server", "nfs-common",
+        "prometheus", "prometheus-alertmanager", "git", "curl", "iproute2", "ca-certificates", "procps", "libsqlite3-0",
+    ]
+
+    public var cacheDir: String
+    public var mirror: String
+
+    public init(cacheDir: String, mirror: String = "http://deb.debian.org/debian") {
+        self.cacheDir = cacheDir; self.mirror = mirror
+    }
+
+    /// One folder per package list, so a changed list builds a new base.
+    public var root: String {
+        var h: UInt64 = 14695981039346656037   // FNV-1a: stable across runs, unlike Hasher
+        for b in (Self.suite + " " + Self.packages.joined(separator: ",")).utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        return "\(cacheDir)/base-\(Self.suite)-\(String(h, radix: 16).prefix(10))"
+    }
+
+    public var isCached: Bool { FileManager.default.fileExists(atPath: root + "/.gpucluster-complete") }
+
+    /// Builds the base unless cached. `progress` gets one line per step debootstrap reports.
+    public func ensure(shell: any LabShell, progress: (String) -> Void) throws {
+        if isCached { progress("base image: cached at \(root)"); return }
+        guard let debootstrap = SystemShell.which("debootstrap") else { throw LabError("debootstrap not found (apt-get install debootstrap)") }
+        let tmp = root + ".partial"
+        try? FileManager.default.removeItem(atPath: tmp)
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        progress("base image: debootstrap \(Self.suite) with \(Self.packages.count) packages (about a minute, once)")
+        var stage = "", count = 0
+        var tail: [String] = []
+        let rc = try CommandRunner.streamLines(debootstrap, ["--variant=minbase", "--include=" + Self.packages.joined(separator: ","),
+                                                            Self.suite, tmp, mirror],
+                                               environment: ProcessInfo.processInfo.environment) { line in
+            tail = Array((tail + [String(line)]).suffix(20))
+            guard line.hasPrefix("I: ") else { return }
+            let words = line.dropFirst(3).split(separator: " ")
+            let step = String(words.first ?? "")
+            if step != stage { stage = step; count = 0; progress("base image: \(line.dropFirst(3))") }
+            count += 1
+            if count % 50 == 0 { progress("base image: \(stage) … \(count)") }
+        }
+        guard rc == 0 else {
+            throw LabError("debootstrap failed (exit \(rc)); last lines:\n" + tail.joined(separator: "\n"))
+        }
+        // Every host makes its own identity at `lab up`: no shared SSH host keys or machine id.
+        for f in (try? FileManager.default.contentsOfDirectory(atPath: tmp + "/etc/ssh")) ?? [] where f.hasPrefix("ssh_host_") {
+            try FileManager.default.removeItem(atPath: tmp + "/etc/ssh/" + f)
+        }
+        try Data().write(to: URL(fileURLWithPath: tmp + "/etc/machine-id"))
+        try Data("done\n".utf8).write(to: URL(fileURLWithPath: tmp + "/.gpucluster-complete"))
+        try FileManager.default.moveItem(atPath: tmp, toPath: root)
+        progress("base image: ready at \(root)")
+    }
+}

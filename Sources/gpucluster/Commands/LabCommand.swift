@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import Lab
+
+/// `gpucluster lab …`: the rehearsal cluster on this machine.
+struct LabCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lab",
+        abstract: "Rehearse the cluster on this machine: each host a booted Debian 12 on its own virtual networks.",
+        discussion: """
+        Needs root, systemd-nspawn (systemd-container), debootstrap and iproute2. The lab uses
+        the spec's own addresses, only inside network namespaces it creates, with no route out.
+        Ansible and ssh run from the admin seat (`lab admin -- CMD`: the bastion's network).
+        """,
+        subcommands: [Up.self, Down.self, Status.self, Exec.self, SSH.self, Admin.self])
+
+    struct Dirs: ParsableArguments {
+        @Option(help: "Where the lab keeps its hosts, keys and state.") var stateDir = "/var/lib/gpucluster/lab"
+        @Option(help: "Where the Debian base image is cached.") var cacheDir = "/var/cache/gpucluster/lab"
+        var lab: Lab { Lab(paths: LabPaths(state: stateDir, cache: cacheDir)) }
+    }
+
+    struct Up: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Build and boot every host of the spec.")
+        @Argument(help: "The spec file.") var file = "cluster.yaml"
+        @OptionGroup var dirs: Dirs
+        @Option(help: "Debian mirror for the base image (fetched once, then cached).") var mirror = "http://deb.debian.org/debian"
+        @Option(help: "The simulated libnvidia-ml.so.1 for hosts with `gpus:` (scripts/build-simnvml DIR).") var simulatedNvml: String?
+        @Flag(help: "If building fails, leave what was built for a look (`lab down` removes it).") var keep = false
+
+        func run() throws {
+            let input = try SpecInput.load(file)
+            guard input.report(quietWhenClean: true), let spec = input.loaded.spec else { throw ExitCode(1) }
+            if let lib = simulatedNvml, !FileManager.default.fileExists(atPath: lib) {
+                throw ValidationError("--simulated-nvml \(lib): no such file (scripts/build-simnvml DIR makes it)")
+            }
+            var options = Lab.UpOptions()
+            options.mirror = mirror
+            options.simulatedNVML = simulatedNvml
+            let start = ContinuousClock.now
+            do {
+                let state = try dirs.lab.up(spec: spec, specPath: URL(fileURLWithPath: file).standardized.path, options: options, keep: keep) {
+                    printError("lab: \($0)")
+                }
+                let secs = (ContinuousClock.now - start).components.seconds
+                print("lab \(state.cluster) up in \(secs) s: \(state.hosts.filter { !$0.outside }.count) hosts")
+                printTable(state.hosts.map { (host: $0, running: true) })
+                print("Ansible from the admin seat: gpucluster lab admin -- gpucluster apply --project DIR")
+            } catch let e as LabError {
+                printError("lab up: \(e)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Down: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop every host and remove the lab (containers, namespaces, mounts).")
+        @OptionGroup var dirs: Dirs
+
+        func run() throws {
+            let lab = dirs.lab
+            do { try lab.down { printError("lab: \($0)") } } catch let e as LabError {
+                printError("lab down: \(e)")
+                throw ExitCode(1)
+            }
+            let left = lab.leftovers()
+            guard left.isEmpty else {
+                printError("lab down: still there: \(left.joined(separator: "; "))")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The lab's hosts, addresses and whether each is up.")
+        @OptionGroup var dirs: Dirs
+
+        func run() throws {
+            do {
+                let s = try dirs.lab.status()
+                printTable(s)
+                if s.contains(where: { !$0.running }) { throw ExitCode(3) }
+            } catch let e as LabError {
+                printError("lab status: \(e)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Exec: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run a command inside a lab host (as its root).")
+        @OptionGroup var dirs: Dirs
+        @Argument(help: "The lab host (or `outside`).") var host: String
+        @Argument(parsing: .postTerminator, help: "The command, after --.") var command: [String] = []
+
+        func run() throws {
+            try execute { try $0.execArgv(host: host, command: command.isEmpty ? ["/bin/bash", "-l"] : command) }
+        }
+        func execute(_ argv: (Lab) throws -> [String]) throws { try replaceProcess(dirs.lab, argv) }
+    }
+
+    struct SSH: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "ssh to a lab host from the admin seat (as root, with the lab's key).")
+        @OptionGroup var dirs: Dirs
+        @Argument(help: "The lab host.") var host: String
+        @Argument(parsing: .postTerminator, help: "A command to run there, after --.") var command: [String] = []
+
+        func run() throws { try replaceProcess(dirs.lab) { try $0.sshArgv(host: host, command: command) } }
+    }
+
+    struct Admin: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a command on this machine from the admin seat: the bastion's network, the lab's ssh keys.",
+            discussion: "Example: gpucluster lab admin -- gpucluster apply --project out/ansible")
+        @OptionGroup var dirs: Dirs
+        @Argument(parsing: .postTerminator, help: "The command, after --.") var command: [String] = []
+
+        func run() throws {
+            guard !command.isEmpty else { throw ValidationError("give the command after --") }
+            let lab = dirs.lab
+            for (k, v) in lab.adminEnvironment { setenv(k, v, 1) }
+            try replaceProcess(lab) { try $0.adminArgv(command: command) }
+        }
+    }
+}
+
+private func printTable(_ rows: [(host: LabState.Host, running: Bool)]) {
+    let w = max(8, rows.map(\.host.name.count).max() ?? 0)
+    print("HOST".padding(toLength: w + 2, withPad: " ", startingAt: 0) + "STATE  GPUS  ADDRESSES")
+    for (h, up) in rows {
+        print(h.name.padding(toLength: w + 2, withPad: " ", startingAt: 0) + (up ? "up     " : "down   ")
+              + String(h.gpus).padding(toLength: 6, withPad: " ", startingAt: 0) + h.addresses.joined(separator: " "))
+    }
+}
+
+/// Becomes the given command (exec), so its exit status and terminal are the caller's own.
+private func replaceProcess(_ lab: Lab, _ argv: (Lab) throws -> [String]) throws {
+    let args: [String]
+    do { args = try argv(lab) } catch let e as LabError {
+        printError("lab: \(e)")
+        throw ExitCode(1)
+    }
+    guard let exe = SystemShell.which(args[0]) else {
+        printError("lab: \(args[0]) not found")
+        throw ExitCode(127)
+    }
+    fflush(nil)
+    var cargs = args.map { strdup($0) } + [nil]
+    execv(exe, &cargs)
+    printError("lab: cannot run \(exe): \(String(cString: strerror(errno)))")
+    throw ExitCode(126)
+}
