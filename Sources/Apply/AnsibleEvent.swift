@@ -4,6 +4,8 @@ import Foundation
 public enum AnsibleEvent: Sendable, Equatable {
     case playStart(name: String)
     case taskStart(name: String)
+    /// A handler ran (notified by a change): not one of `--list-tasks`' tasks.
+    case handlerStart(name: String)
     /// A task finished on a host: ok (changed or not), failed, skipped or unreachable.
     case hostResult(host: String, task: String, outcome: Outcome, changed: Bool, message: String?, diff: String?)
     case stats([String: HostStats])
@@ -18,8 +20,10 @@ public enum AnsibleEvent: Sendable, Equatable {
         switch kind {
         case "v2_playbook_on_play_start":
             return [.playStart(name: ((obj["play"] as? [String: Any])?["name"] as? String) ?? "")]
-        case "v2_playbook_on_task_start", "v2_playbook_on_handler_task_start":
+        case "v2_playbook_on_task_start":
             return [.taskStart(name: taskName)]
+        case "v2_playbook_on_handler_task_start":
+            return [.handlerStart(name: taskName)]
         case "v2_runner_on_ok", "v2_runner_on_failed", "v2_runner_on_skipped", "v2_runner_on_unreachable":
             let outcome: Outcome = kind.hasSuffix("failed") ? .failed : kind.hasSuffix("skipped") ? .skipped
                 : kind.hasSuffix("unreachable") ? .unreachable : .ok

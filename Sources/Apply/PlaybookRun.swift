@@ -22,6 +22,8 @@ public struct PlaybookRun: Sendable {
         case .taskStart(let name):
             tasksStarted += 1
             currentTask = name
+        case .handlerStart(let name):
+            currentTask = name
         case .hostResult(let host, let task, let outcome, let changed, let message, let diff):
             switch outcome {
             case .failed: failures[host, default: []].append("\(task): \(message ?? "failed")")

@@ -112,16 +112,36 @@ struct HostRoot: Sendable {
         throw LabError("\(name): systemd did not start in its container; console:\n\(tail)")
     }
 
+    /// Signals nspawn; SIGKILL also kills the container's init, which takes every process of
+    /// the container with it (killing nspawn alone would leave them running, orphaned).
     func stop(signal: Int32) {
+        let containerInit = leader
         if let p = pid { kill(p, signal) }
+        if signal == SIGKILL, let l = containerInit { kill(l, SIGKILL) }
     }
 
-    /// nspawn processes whose root is under `hostsDir` (for the leftovers check).
-    static func runningContainers(under hostsDir: String) -> [String] {
+    /// ssh connection masters ("ssh: DIR/HASH [mux]") whose socket is in `dir`.
+    static func sshMasters(under dir: String) -> [pid_t] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { p in
-            guard Int(p) != nil, let cmd = try? String(contentsOfFile: "/proc/\(p)/cmdline", encoding: .utf8),
-                  cmd.contains("systemd-nspawn"), cmd.contains(hostsDir + "/") else { return nil }
-            return "pid \(p)"
+            guard let pid = pid_t(p), let cmd = try? String(contentsOfFile: "/proc/\(p)/cmdline", encoding: .utf8),
+                  cmd.hasPrefix("ssh: " + dir + "/") else { return nil }
+            return pid
+        }
+    }
+
+    /// Processes still running inside a lab host's root (the leftovers check): any process
+    /// whose root directory, or nspawn whose command line, is under `hostsDir`.
+    static func processes(under hostsDir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { p in
+            guard Int(p) != nil else { return nil }
+            if let root = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(p)/root"), root.hasPrefix(hostsDir + "/") {
+                return "pid \(p) in \(root)"
+            }
+            if let cmd = try? String(contentsOfFile: "/proc/\(p)/cmdline", encoding: .utf8), cmd.contains("systemd-nspawn"),
+               cmd.contains(hostsDir + "/") {
+                return "nspawn pid \(p)"
+            }
+            return nil
         }
     }
 

@@ -106,6 +106,7 @@ public struct Lab: Sendable {
         }
         try Data(knownHosts.utf8).write(to: URL(fileURLWithPath: paths.knownHosts))
         try Data(sshConfig.utf8).write(to: URL(fileURLWithPath: paths.sshConfig))
+        try fm.createDirectory(atPath: paths.controlSockets, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
 
         for n in layout.hosts {
             progress("\(n.name): booting Debian 12 (systemd-nspawn)")
@@ -145,13 +146,18 @@ public struct Lab: Sendable {
           UserKnownHostsFile \(paths.knownHosts)
           StrictHostKeyChecking yes
           ConnectTimeout 10
+          ControlPath \(paths.controlSockets)/%C
 
         """
     }
 
     /// The environment for Ansible (and ssh) run from the admin seat.
     public var adminEnvironment: [String: String] {
+        // Ansible's ssh connections are shared through sockets in the lab's own folder: `down`
+        // ends them, so a later lab never meets a stale one (a connection to a host that
+        // vanished with its namespace hangs instead of failing).
         ["ANSIBLE_SSH_ARGS": "-F \(paths.sshConfig) -o ControlMaster=auto -o ControlPersist=60s",
+         "ANSIBLE_SSH_CONTROL_PATH_DIR": paths.controlSockets,
          "ANSIBLE_REMOTE_USER": "root", "GPUCLUSTER_LAB_STATE": paths.state]
     }
 
@@ -172,6 +178,13 @@ public struct Lab: Sendable {
             progress("\(r.name): did not shut down in 10 s; killing it")
             r.stop(signal: SIGKILL)
         }
+        // Shared ssh connections into the lab (Ansible's, `lab ssh`'s) end with it.
+        for p in HostRoot.sshMasters(under: paths.controlSockets) { kill(p, SIGTERM) }
+        try? fm.removeItem(atPath: paths.controlSockets)
+        // Anything still running in a host's root (an nspawn killed earlier, say) goes too.
+        let stray = HostRoot.processes(under: paths.hosts)
+        for p in stray { if let pid = pid_t(p.split(separator: " ")[1]) { kill(pid, SIGKILL) } }
+        if !stray.isEmpty { usleep(500_000) }
         for r in roots {
             r.unmount(shell: shell)
             try? fm.removeItem(atPath: r.dir)
@@ -195,7 +208,7 @@ public struct Lab: Sendable {
             return f.count > 1 && f[1].hasPrefix(paths.hosts) ? "mount \(f[1])" : nil
         }
         if FileManager.default.fileExists(atPath: paths.stateFile) { left.append("state \(paths.stateFile)") }
-        left += HostRoot.runningContainers(under: paths.hosts).map { "container \($0)" }
+        left += HostRoot.processes(under: paths.hosts)
         return left
     }
 
@@ -254,6 +267,7 @@ public struct LabPaths: Sendable {
     public var adminKey: String { state + "/admin_ed25519" }
     public var knownHosts: String { state + "/known_hosts" }
     public var sshConfig: String { state + "/ssh_config" }
+    public var controlSockets: String { state + "/ssh-sockets" }
 }
 
 /// What `lab up` built, read by status, exec, ssh and down.

@@ -15,6 +15,9 @@ public struct LabBaseImage: Sendable {
         "prometheus", "prometheus-alertmanager", "git", "curl", "iproute2", "ca-certificates", "procps", "libsqlite3-0",
     ]
 
+    /// Services the packages enable that only the roles' hosts should run.
+    static let roleServices = ["prometheus.service", "prometheus-alertmanager.service", "nfs-server.service"]
+
     public var cacheDir: String
     public var mirror: String
 
@@ -60,6 +63,9 @@ public struct LabBaseImage: Sendable {
             try FileManager.default.removeItem(atPath: tmp + "/etc/ssh/" + f)
         }
         try Data().write(to: URL(fileURLWithPath: tmp + "/etc/machine-id"))
+        // Installed on every host, run only where a role says so (as on a fresh machine
+        // whose admin has not yet applied the monitor or NFS roles).
+        _ = try? shell.must(["systemctl", "--root=\(tmp)", "disable"] + Self.roleServices)
         try Data("done\n".utf8).write(to: URL(fileURLWithPath: tmp + "/.gpucluster-complete"))
         try FileManager.default.moveItem(atPath: tmp, toPath: root)
         progress("base image: ready at \(root)")

@@ -51,10 +51,12 @@ struct AgentRole: AnsibleRole {
     }
 }
 
-/// The agent's unit. `deploy/systemd/gpucluster-agent.service` is this with the default
+/// The agent's unit. (An expression, not `{% if %}`, ends ExecStart: Ansible's templates trim
+/// the newline after a block tag, which would glue the next line onto the command.)
+/// `deploy/systemd/gpucluster-agent.service` is this with the default
 /// command line (a test keeps the two the same).
 public enum AgentUnit {
-    public static let execStartTemplate = "ExecStart=/usr/local/bin/gpucluster agent --port {{ gpucluster_agent_port }} --interval {{ agent_interval }} --smart-interval 10{% if gpucluster_expected_gpus is defined %} --expected-gpus {{ gpucluster_expected_gpus }}{% endif %}"
+    public static let execStartTemplate = "ExecStart=/usr/local/bin/gpucluster agent --port {{ gpucluster_agent_port }} --interval {{ agent_interval }} --smart-interval 10{{ (' --expected-gpus ' ~ gpucluster_expected_gpus) if gpucluster_expected_gpus is defined else '' }}"
 
     public static let template = """
     # {{ ansible_managed }}

@@ -14,6 +14,18 @@ struct FirewallRole: AnsibleRole {
                 name: ufw
                 state: present
 
+            - name: Track open connections before any rule can drop packets
+              # A kernel with no rules tracks no connections; enabling ufw would then see the
+              # packets of SSH sessions opened before (Ansible's own, from the bastion) as new
+              # and drop them. With tracking on, the next packet of each session registers it,
+              # and the firewall's "established" rule keeps it open.
+              ansible.builtin.iptables:
+                chain: INPUT
+                ctstate: [ESTABLISHED, RELATED]
+                jump: ACCEPT
+                action: insert
+                comment: gpucluster keeps open sessions across firewall changes
+
             - name: Install the rollback script
               ansible.builtin.copy:
                 src: gpucluster-firewall-revert
@@ -26,6 +38,7 @@ struct FirewallRole: AnsibleRole {
               ansible.builtin.shell: |
                 set -eo pipefail
                 mkdir -p /var/lib/gpucluster/ufw-previous
+                rm -f /var/lib/gpucluster/ufw-previous/rolled-back
                 cp /etc/ufw/user.rules /etc/ufw/user6.rules /var/lib/gpucluster/ufw-previous/
                 ufw status | head -n 1 > /var/lib/gpucluster/ufw-previous/status
                 systemctl stop gpucluster-firewall-rollback.timer 2>/dev/null || true
@@ -80,12 +93,15 @@ struct FirewallRole: AnsibleRole {
               ansible.builtin.wait_for_connection:
                 timeout: 30
 
-            - name: Disarm the rollback
-              ansible.builtin.systemd_service:
-                name: gpucluster-firewall-rollback.timer
-                state: stopped
+            - name: Disarm the rollback (fails if it already ran, the new rules having cut SSH off)
+              ansible.builtin.shell: |
+                set -e
+                if [ -e /var/lib/gpucluster/ufw-previous/rolled-back ]; then
+                  echo "the rollback already ran: the new rules cut SSH off and were undone" >&2
+                  exit 1
+                fi
+                systemctl stop gpucluster-firewall-rollback.timer
               changed_when: false
-              failed_when: false
               when: not ansible_check_mode
 
             """,
@@ -111,6 +127,7 @@ struct FirewallRole: AnsibleRole {
             else
               ufw reload
             fi
+            date -u +%FT%TZ > "$saved/rolled-back"   # the apply that armed it sees this and fails
             logger -t gpucluster "firewall rolled back: the new rules were not confirmed by a new SSH connection"
 
             """)])

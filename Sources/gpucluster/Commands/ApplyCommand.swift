@@ -38,11 +38,18 @@ struct PlaybookOptions: ParsableArguments {
 /// Live progress on stderr: one line per task, hosts that changed, failed or were unreachable.
 struct Progress {
     let total: Int?
+    let start = ContinuousClock.now
+    /// m:ss since the run began, so slow tasks stand out.
+    var elapsed: String {
+        let s = (ContinuousClock.now - start).components.seconds
+        return "\(s / 60):" + (s % 60 < 10 ? "0" : "") + "\(s % 60)"
+    }
     func show(_ e: AnsibleEvent, _ run: PlaybookRun) {
         switch e {
         case .playStart(let name): printError("== \(name)")
         case .taskStart(let name):
-            printError("[\(run.tasksStarted)\(total.map { " of \($0)" } ?? "")] \(name)")
+            printError("[\(run.tasksStarted)\(total.map { " of \($0)" } ?? ""), \(elapsed)] \(name)")
+        case .handlerStart(let name): printError("[handler, \(elapsed)] \(name)")
         case .hostResult(let host, _, let outcome, let changed, let message, _):
             switch outcome {
             case .failed: printError("    \(host): FAILED \(message ?? "")")
