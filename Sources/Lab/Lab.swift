@@ -227,6 +227,15 @@ public struct Lab: Sendable {
         }
     }
 
+    /// Kills one host at once, as if its power failed (its network namespace stays).
+    public func powerOff(host: String) throws {
+        let st = try state()
+        guard let h = st.hosts.first(where: { $0.name == host && !$0.outside }) else { throw LabError("no lab host named \(host)") }
+        let root = try HostRoot(paths: paths, name: h.name)
+        guard root.isRunning else { throw LabError("\(host) is not running") }
+        root.stop(signal: SIGKILL)
+    }
+
     /// The argv that runs CMD inside HOST (all its namespaces; `outside` is a bare namespace).
     public func execArgv(host: String, command: [String]) throws -> [String] {
         let st = try state()

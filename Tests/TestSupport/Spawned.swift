@@ -78,6 +78,38 @@ public final class Spawned: @unchecked Sendable {
         return nil
     }
 
+    /// Reads stdout to its end (bounded by `seconds`).
+    public func readToEnd(seconds: Double) -> String {
+        guard let fd = stdoutFD else { return "" }
+        var text = ""
+        let deadline = Date().addingTimeInterval(seconds)
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, 100) > 0 else { continue }
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            text += String(decoding: buf[0..<n], as: UTF8.self)
+        }
+        return text
+    }
+
+    /// Waits for the exit (bounded); its status, or nil if it did not exit in time.
+    public func exitStatus(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        var status: Int32 = 0
+        while Date() < deadline {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid {
+                reaped = true
+                return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            }
+            if r < 0 { return nil }
+            usleep(20_000)
+        }
+        return nil
+    }
+
     public func stop() {
         defer { if let fd = stdoutFD { close(fd) } }
         guard !reaped else { return }

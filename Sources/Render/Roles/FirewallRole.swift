@@ -42,7 +42,7 @@ struct FirewallRole: AnsibleRole {
                 cp /etc/ufw/user.rules /etc/ufw/user6.rules /var/lib/gpucluster/ufw-previous/
                 ufw status | head -n 1 > /var/lib/gpucluster/ufw-previous/status
                 systemctl stop gpucluster-firewall-rollback.timer 2>/dev/null || true
-                systemd-run --collect --unit=gpucluster-firewall-rollback \\
+                systemd-run --collect --unit=gpucluster-firewall-rollback --timer-property=AccuracySec=1s \\
                   --on-active={{ firewall_rollback_seconds }} /usr/local/sbin/gpucluster-firewall-revert
               args:
                 executable: /bin/bash
@@ -54,6 +54,8 @@ struct FirewallRole: AnsibleRole {
                 rule: deny
                 from_ip: "{{ item.src }}"
                 comment: "{{ item.comment }}"
+                # First, also on a host that already has allow rules (ufw appends otherwise).
+                insert: 1
               loop: "{{ firewall_deny }}"
               loop_control:
                 label: "{{ item.src }}"

@@ -12,7 +12,7 @@ struct LabCommand: ParsableCommand {
         the spec's own addresses, only inside network namespaces it creates, with no route out.
         Ansible and ssh run from the admin seat (`lab admin -- CMD`: the bastion's network).
         """,
-        subcommands: [Up.self, Down.self, Status.self, Exec.self, SSH.self, Admin.self])
+        subcommands: [Up.self, Down.self, Status.self, Exec.self, SSH.self, Admin.self, Stop.self])
 
     struct Dirs: ParsableArguments {
         @Option(help: "Where the lab keeps its hosts, keys and state.") var stateDir = "/var/lib/gpucluster/lab"
@@ -66,6 +66,19 @@ struct LabCommand: ParsableCommand {
             let left = lab.leftovers()
             guard left.isEmpty else {
                 printError("lab down: still there: \(left.joined(separator: "; "))")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Pull the plug on one lab host (rehearse a node dying mid-apply).")
+        @OptionGroup var dirs: Dirs
+        @Argument(help: "The lab host.") var host: String
+
+        func run() throws {
+            do { try dirs.lab.powerOff(host: host) } catch let e as LabError {
+                printError("lab stop: \(e)")
                 throw ExitCode(1)
             }
         }

@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The end-to-end test: the lab's cluster (Tests/LabTests/lab-cluster.yaml, the example
+/// trimmed to fit 2 cores) booted as Debian containers → render → apply → apply again (nothing
+/// changes) → drift finds a hand edit on one host only → from `outside`: SSH refuses
+/// passwords, NFS/agents/syslog unreachable, the dashboard shows the simulated GPUs → a
+/// firewall that locks SSH out is refused by validate and, forced onto a host, undone by the
+/// rollback guard → a compute host dies mid-apply → lab down leaves nothing.
+/// Figures go to `.build/lab-e2e-times.txt` (BENCHMARKS.md quotes them).
+@Suite("Lab end to end", .serialized)
+struct LabEndToEndTests {
+    static let spec = Repo.path("Tests/LabTests/lab-cluster.yaml")
+
+    /// Why this machine cannot run the lab, or nil.
+    static func cannotRun() -> String? {
+        if geteuid() != 0 { return "not root (the lab needs network namespaces, mounts and systemd-nspawn)" }
+        for tool in ["systemd-nspawn", "debootstrap", "ip", "nsenter"] where Tools.find(tool) == nil {
+            return "\(tool) is not installed (scripts/test installs it with apt)"
+        }
+        return nil
+    }
+
+    struct Step {
+        let name: String
+        let seconds: Double
+    }
+
+    final class Run: @unchecked Sendable {
+        let state: String
+        let project: String
+        let vars: String
+        var times: [Step] = []
+
+        init() throws {
+            let base = Repo.path(".build/lab-e2e")
+            try? FileManager.default.removeItem(atPath: base + "/ansible")
+            try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+            state = base + "/state"
+            project = base + "/ansible"
+            vars = base + "/lab-vars.yml"
+        }
+
+        /// `gpucluster ARGS`, timed, printed as it goes (progress for a long test).
+        @discardableResult
+        func gpucluster(_ step: String, _ args: [String], timeout: Double = 600) throws -> Tools.Result {
+            print("lab e2e: \(step) …")
+            let start = Date()
+            let env = ["PATH": Repo.path(".venv/bin") + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+            let r = try Tools.run(Binary.gpucluster, args, environment: env, timeout: timeout)
+            let s = Date().timeIntervalSince(start)
+            times.append(Step(name: step, seconds: s))
+            print("lab e2e: \(step): exit \(r.status) in \(String(format: "%.1f", s)) s")
+            return r
+        }
+
+        var lab: [String] { ["--state-dir", state] }
+
+        func admin(_ step: String, _ args: [String], timeout: Double = 600) throws -> Tools.Result {
+            try gpucluster(step, ["lab", "admin"] + lab + ["--", Binary.gpucluster] + args, timeout: timeout)
+        }
+
+        func apply(_ step: String, _ extra: [String] = []) throws -> Tools.Result {
+            try admin(step, ["apply", "--project", project, "-e", "@" + vars] + extra)
+        }
+
+        func exec(_ host: String, _ command: String) throws -> Tools.Result {
+            try Tools.run(Binary.gpucluster, ["lab", "exec"] + lab + [host, "--", "/bin/sh", "-c", command], timeout: 60)
+        }
+
+        /// Per-host (changed, failed, unreachable) from apply's summary table.
+        static func summary(_ out: String) -> [String: (changed: Int, failed: Int, unreachable: Int)] {
+            var rows: [String: (Int, Int, Int)] = [:]
+            for line in out.split(separator: "\n") {
+                let f = line.split(separator: " ")
+                guard f.count == 6, let c = Int(f[2]), let fl = Int(f[3]), let u = Int(f[4]), Int(f[1]) != nil else { continue }
+                rows[String(f[0])] = (c, fl, u)
+            }
+            return rows.mapValues { (changed: $0.0, failed: $0.1, unreachable: $0.2) }
+        }
+    }
+
+    @Test("lab up → render → apply ×2 → drift → outside probes → lock-out → node dies mid-apply → lab down",
+          .timeLimit(.minutes(30)))
+    func endToEnd() throws {
+        if let why = Self.cannotRun() {
+            print("lab e2e: SKIPPED: \(why)")
+            return
+        }
+        let node = ProcessInfo.processInfo.environment["GPUCLUSTER_NODE_BINARY"] ?? Repo.path(".build/gpucluster-node")
+        guard FileManager.default.isExecutableFile(atPath: node) else {
+            Issue.record("no static node binary at \(node): scripts/test builds it (swift build --static-swift-stdlib)")
+            return
+        }
+        let simnvml = try SimLibrary.directory() + "/libnvidia-ml.so.1"
+        let run = try Run()
+        // A lab left by an earlier, killed run goes first; then the real one, removed whatever happens.
+        _ = try? run.gpucluster("clean up an earlier lab", ["lab", "down"] + run.lab, timeout: 120)
+        defer {
+            let down = try? run.gpucluster("lab down", ["lab", "down"] + run.lab, timeout: 180)
+            #expect(down?.status == 0, "lab down: \(down?.error ?? "did not run")")
+            let ns = Tools.find("ip").flatMap { try? Tools.run($0, ["netns", "list"]) }?.output ?? ""
+            #expect(!ns.contains("gcl-"), "namespaces left after lab down: \(ns)")
+            let mounts = Tools.procFile("/proc/self/mounts") ?? ""
+            #expect(!mounts.contains(run.state), "mounts left after lab down")
+            let times = run.times.map { "\($0.name)\t\(String(format: "%.1f", $0.seconds))" }.joined(separator: "\n")
+            try? (times + "\n").write(toFile: Repo.path(".build/lab-e2e-times.txt"), atomically: true, encoding: .utf8)
+        }
+
+        // 1. Up: every host booted, the outside namespace there.
+        let up = try run.gpucluster("lab up", ["lab", "up", Self.spec, "--simulated-nvml", simnvml] + run.lab, timeout: 900)
+        try #require(up.status == 0, "lab up failed: \(up.error)")
+        let status = try run.gpucluster("lab status", ["lab", "status"] + run.lab)
+        #expect(status.status == 0)
+        for h in ["bastion", "gpu01", "gpu02", "backup", "outside"] {
+            #expect(status.output.contains("\(h) ") && !status.output.contains("\(h)   down"), "\(h) not up: \(status.output)")
+        }
+
+        // 2. Render, and the lab's own settings: the static node binary, no NFS (this kernel has none).
+        let render = try run.gpucluster("render", ["render", Self.spec, "-o", run.project])
+        try #require(render.status == 0, "render: \(render.error)")
+        try "agent_binary: \(node)\nnfs_active: false\n".write(toFile: run.vars, atomically: true, encoding: .utf8)
+
+        // 3. First apply: a bare Debian to configured, every host ok.
+        let first = try run.apply("apply (bare hosts)")
+        let firstRows = Run.summary(first.output)
+        #expect(first.status == 0, "first apply failed:\n\(first.output)\n\(first.error.suffix(3000))")
+        #expect(Set(firstRows.keys) == ["bastion", "gpu01", "gpu02", "backup"], "summary: \(first.output)")
+        #expect(firstRows.values.allSatisfy { $0.changed > 0 && $0.failed == 0 && $0.unreachable == 0 })
+
+        // 4. Second apply changes nothing.
+        let second = try run.apply("apply again (no change)")
+        #expect(second.status == 0, "second apply:\n\(second.output)\n\(second.error.suffix(3000))")
+        let secondRows = Run.summary(second.output)
+        #expect(secondRows.count == 4 && secondRows.values.allSatisfy { $0.changed == 0 && $0.failed == 0 },
+                "not idempotent:\n\(second.output)\n\(second.error.split(separator: "\n").filter { $0.contains("changed") }.joined(separator: "\n"))")
+
+        // 5. Drift: none, then a hand edit to sshd's drop-in on gpu01 only.
+        let clean = try run.admin("drift (clean)", ["drift", "--project", run.project, "-e", "@" + run.vars])
+        #expect(clean.status == 0, "drift on a fresh apply: \(clean.output) \(clean.error.suffix(2000))")
+        let edit = try run.exec("gpu01", "echo 'PasswordAuthentication yes' >> /etc/ssh/sshd_config.d/00-gpucluster.conf")
+        #expect(edit.status == 0)
+        let drift = try run.admin("drift (hand edit on gpu01)", ["drift", "--project", run.project, "-e", "@" + run.vars])
+        #expect(drift.status == 2, "drift must exit 2: \(drift.output)")
+        #expect(drift.output.contains("gpu01: ") && drift.output.contains("+PasswordAuthentication yes") == false
+                && drift.output.contains("-PasswordAuthentication yes"), "drift output: \(drift.output)")
+        for h in ["bastion", "gpu02", "backup"] { #expect(drift.output.contains("\(h): matches the spec"), "\(h): \(drift.output)") }
+        let fix = try run.apply("apply (puts the drift right)", ["--limit", "gpu01"])
+        #expect(fix.status == 0 && Run.summary(fix.output)["gpu01"].map { $0.changed > 0 } == true, "re-apply on gpu01: \(fix.output)")
+
+        // 6. From outside (the public network, no route beyond the lab).
+        func outside(_ cmd: String) throws -> Tools.Result { try run.exec("outside", cmd) }
+        let ssh = try outside("ssh -o PreferredAuthentications=password,keyboard-interactive -o PubkeyAuthentication=no -o BatchMode=yes "
+                              + "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 alice@203.0.113.5 true")
+        #expect(ssh.status == 255 && ssh.error.contains("Permission denied (publickey)"), "password login: \(ssh.error)")
+        for (port, open) in [(22, true), (8080, true), (2049, false), (9855, false), (514, false)] {
+            let r = try outside("timeout 3 bash -c '</dev/tcp/203.0.113.5/\(port)'")
+            #expect((r.status == 0) == open, "port \(port) on the bastion from outside: exit \(r.status) \(r.error)")
+        }
+        let agentDirect = try outside("timeout 3 bash -c '</dev/tcp/10.10.0.11/9855'")
+        #expect(agentDirect.status != 0, "gpu01's agent reachable from outside")
+
+        // 7. The dashboard on the bastion shows the lab's simulated GPUs (4 + 2), free.
+        var snapshot = ""
+        for _ in 0..<30 {
+            snapshot = try outside("curl -s -m 5 http://203.0.113.5:8080/api/v1/snapshot").output
+            if snapshot.contains("\"gpu02\"") && snapshot.components(separatedBy: "\"state\":\"free\"").count - 1 >= 6 { break }
+            Thread.sleep(forTimeInterval: 2)
+        }
+        let data = Data(snapshot.utf8)
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "snapshot: \(snapshot.prefix(300))")
+        let nodes = (json["nodes"] as? [[String: Any]]) ?? []
+        var gpus: [String: Int] = [:]
+        for n in nodes { for g in (n["gpus"] as? [[String: Any]]) ?? [] where g["state"] as? String == "free" { gpus[g["node"] as? String ?? "?", default: 0] += 1 } }
+        #expect(gpus["gpu01"] == 4 && gpus["gpu02"] == 2, "free GPUs per node on the dashboard: \(gpus)")
+
+        // 8. A firewall that closes SSH from the admins' network: validate refuses the spec …
+        let wrong = Repo.path(".build/lab-e2e/lockout.yaml")
+        let specText = try String(contentsOfFile: Self.spec, encoding: .utf8)
+            .replacingOccurrences(of: "ssh:       { tcp: [22], from: [public, internal] }", with: "ssh:       { tcp: [22], from: [internal] }")
+        try specText.write(toFile: wrong, atomically: true, encoding: .utf8)
+        let refused = try run.gpucluster("validate a lock-out spec", ["validate", wrong])
+        #expect(refused.status == 1 && refused.error.lowercased().contains("ssh"), "validate: \(refused.error)")
+        // … and when such a rule reaches a host anyway, the rollback guard undoes it and apply fails.
+        let lockout = Repo.path(".build/lab-e2e/lockout-vars.yml")
+        try "firewall_rollback_seconds: 20\nfirewall_deny:\n  - { src: 10.10.0.1, comment: deliberate lock-out }\n"
+            .write(toFile: lockout, atomically: true, encoding: .utf8)
+        let locked = try run.apply("apply a lock-out to gpu01", ["--limit", "gpu01", "-e", "@" + lockout])
+        #expect(locked.status == 2 && locked.output.contains("the rollback already ran"), "lock-out apply: \(locked.output)")
+        let back = try run.gpucluster("ssh to gpu01 after the rollback", ["lab", "ssh"] + run.lab + ["gpu01", "--", "ufw status"], timeout: 60)
+        #expect(back.status == 0 && !back.output.contains("DENY"), "after the rollback: \(back.status) \(back.output) \(back.error)")
+
+        // 9. A compute host dies mid-apply: reported unreachable, the others finish, exit non-zero.
+        let applyLine = ([Binary.gpucluster, "lab", "admin"] + run.lab + ["--", Binary.gpucluster, "apply", "--project", run.project, "-e", "@" + run.vars])
+            .map { "'\($0)'" }.joined(separator: " ")
+        let partial = try Spawned("/bin/sh", ["-c", "exec " + applyLine + " 2>&1"],
+                                  environment: ["PATH": Repo.path(".venv/bin") + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")],
+                                  captureStdout: true)
+        defer { partial.stop() }
+        let head = partial.readUntil(#"\[8 of"#, seconds: 300)
+        #expect(head != nil, "apply never reached its 8th task")
+        let stop = try run.gpucluster("lab stop gpu02 (mid-apply)", ["lab", "stop"] + run.lab + ["gpu02"])
+        #expect(stop.status == 0, "lab stop: \(stop.error)")
+        let out = (head ?? "") + partial.readToEnd(seconds: 600)
+        let code = partial.exitStatus(seconds: 30)
+        let rows = Run.summary(out)
+        #expect(code == 3, "apply with a dead host must exit 3: \(String(describing: code))\n\(out)")
+        #expect(rows["gpu02"].map { $0.unreachable > 0 } == true, "gpu02 not reported unreachable: \(out)")
+        for h in ["bastion", "gpu01", "backup"] { #expect(rows[h].map { $0.failed == 0 && $0.unreachable == 0 } == true, "\(h): \(out)") }
+    }
+}
