@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["gpucluster", "TestSupport"]),
         .testTarget(name: "GPUTests", dependencies: ["GPU", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "GPU", "TestSupport", "gpucluster"]),
-        .testTarget(name: "LabTests", dependencies: ["TestSupport"], exclude: ["lab-cluster.yaml"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Spec", "CommandRunner", "TestSupport", "gpucluster"], exclude: ["lab-cluster.yaml"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Apply", "Spec", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: [
             "Fleet", "FleetSources", "History", "Dashboard", "Agent", "GPU", "Spec", "TestSupport", "gpucluster",

@@ -148,7 +148,8 @@ struct RenderTests {
 
         try Self.jinja(project, host: "gpu01", "roles/agent/templates/gpucluster-agent.service.j2", into: "\(out)/agent.service")
         #expect(try String(contentsOfFile: "\(out)/agent.service", encoding: .utf8)
-                    .contains("ExecStart=/usr/local/bin/gpucluster agent --port 9855 --interval 5 --smart-interval 10 --expected-gpus 8"))
+                    .contains("ExecStart=/usr/local/bin/gpucluster agent --port 9855 --interval 5 --smart-interval 10 --expected-gpus 8\nRestart=always\n"),
+                "ExecStart must end its own line (Jinja's trim_blocks once glued the next line onto it)")
         let sh = try Tools.run("/bin/sh", ["-n", "\(project)/roles/firewall/files/gpucluster-firewall-revert"])
         #expect(sh.status == 0)
 
@@ -161,6 +162,38 @@ struct RenderTests {
             #expect(l.status == 0 && (l.output + l.error).contains("'production'"), "ansible-lint: \(l.output) \(l.error)")
         } else { missing.append("ansible-playbook / ansible-lint (.venv)") }
         #expect(missing.isEmpty, "tools missing (scripts/test installs them): \(missing)")
+    }
+
+    /// smartd matches its `-s` regex against "T/MM/DD/d/HH" once an hour (d: 1 = Monday … 7 =
+    /// Sunday) with POSIX extended regexes. `smartd -q showtests` lists the calendar only for
+    /// disks it can open, and build machines have none: so the same matching, with the same
+    /// regcomp, over two weeks of hours.
+    @Test("smartd's -s pattern schedules the short test daily at 02 and the long one on Saturdays at 03")
+    func smartdSchedule() throws {
+        let files = AnsibleProject.render(try Self.example())
+        let vars = try #require(files.first { $0.path == "inventory/group_vars/all.yml" }?.content)
+        func value(_ key: String) throws -> String {
+            let line = try #require(vars.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(key + ":") })
+            return String(line.split(separator: ":", maxSplits: 1)[1]).trimmingCharacters(in: CharacterSet(charactersIn: " \""))
+        }
+        let pattern = "^(\(try value("short_pattern"))|\(try value("long_pattern")))$"
+        var re = regex_t()
+        try #require(regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) == 0, "smartd would refuse \(pattern)")
+        defer { regfree(&re) }
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        let start = cal.date(from: DateComponents(year: 2026, month: 11, day: 30))!   // a Monday
+        var short: [String] = [], long: [String] = []
+        for h in 0..<(14 * 24) {
+            let d = cal.date(byAdding: .hour, value: h, to: start)!
+            let c = cal.dateComponents([.month, .day, .weekday, .hour], from: d)
+            let dow = c.weekday! == 1 ? 7 : c.weekday! - 1
+            func stamp(_ t: String) -> String { String(format: "%@/%02d/%02d/%d/%02d", t, c.month!, c.day!, dow, c.hour!) }
+            if regexec(&re, stamp("S"), 0, nil, 0) == 0 { short.append(stamp("S")) }
+            if regexec(&re, stamp("L"), 0, nil, 0) == 0 { long.append(stamp("L")) }
+        }
+        #expect(short.count == 14 && short.allSatisfy { $0.hasSuffix("/02") }, "short tests: \(short)")
+        #expect(long == ["L/12/05/6/03", "L/12/12/6/03"], "long tests: \(long)")
     }
 
     @Test("the Grafana dashboard is valid JSON and every panel's query is valid PromQL (promtool)")

@@ -9,6 +9,11 @@ struct BaseRole: AnsibleRole {
             - name: Set the host name
               ansible.builtin.hostname:
                 name: "{{ inventory_hostname }}"
+              # hostnamectl asks systemd-hostnamed over D-Bus, which can time out on a busy host.
+              register: base_hostname
+              retries: 2
+              delay: 5
+              until: base_hostname is succeeded
 
             - name: Write /etc/hosts with every cluster host
               ansible.builtin.template:
@@ -25,9 +30,24 @@ struct BaseRole: AnsibleRole {
                 update_cache: true
                 cache_valid_time: 3600
 
+            # The time zone as Debian's tzdata keeps it (two files), not through timedatectl:
+            # its D-Bus call can time out on a busy host and then reads as a change.
             - name: Set the time zone
-              community.general.timezone:
-                name: "{{ gpucluster_timezone }}"
+              ansible.builtin.file:
+                src: /usr/share/zoneinfo/{{ gpucluster_timezone }}
+                dest: /etc/localtime
+                state: link
+                force: true
+                owner: root
+                group: root
+
+            - name: Name the time zone in /etc/timezone
+              ansible.builtin.copy:
+                content: "{{ gpucluster_timezone }}\n"
+                dest: /etc/timezone
+                owner: root
+                group: root
+                mode: "0644"
 
             - name: Keep the clock in sync (a container's clock is its host's)
               ansible.builtin.service:

@@ -120,6 +120,9 @@ struct FirewallRole: AnsibleRole {
             # connection through it (gpucluster firewall role).
             set -e
             saved=/var/lib/gpucluster/ufw-previous
+            # The marker first: an SSH connection that works again thanks to this revert must
+            # already find it (the apply that armed the rollback then fails, as it should).
+            date -u +%FT%TZ > "$saved/rolled-back"
             if [ -f "$saved/user.rules" ]; then
               cp "$saved/user.rules" /etc/ufw/user.rules
               [ -f "$saved/user6.rules" ] && cp "$saved/user6.rules" /etc/ufw/user6.rules
@@ -129,7 +132,6 @@ struct FirewallRole: AnsibleRole {
             else
               ufw reload
             fi
-            date -u +%FT%TZ > "$saved/rolled-back"   # the apply that armed it sees this and fails
             logger -t gpucluster "firewall rolled back: the new rules were not confirmed by a new SSH connection"
 
             """)])
