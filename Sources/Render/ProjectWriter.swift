@@ -32,22 +32,31 @@ public enum ProjectWriter {
             }
         }
         var summary = Summary()
+        var folders = Set<String>()
         do {
             for f in files {
                 guard !f.path.hasPrefix("/"), !f.path.split(separator: "/").contains("..") else {
                     throw Failure(description: "refusing to write outside \(dir): \(f.path)")
                 }
                 let url = root.appendingPathComponent(f.path)
-                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                let folder = url.deletingLastPathComponent().path
+                if folders.insert(folder).inserted { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
                 let data = Data(f.content.utf8)
-                if let old = try? Data(contentsOf: url), old == data {
-                    summary.unchanged += 1
+                let mode = Int(f.mode ?? "0644", radix: 8) ?? 0o644
+                // (Asking first: a failed read builds an NSError, which costs more than the write.)
+                if access(url.path, F_OK) == 0, let old = try? Data(contentsOf: url) {
+                    if old == data {
+                        summary.unchanged += 1
+                    } else {
+                        try data.write(to: url, options: .atomic)   // never a half-written file in place of a good one
+                        summary.written.append(f.path)
+                    }
+                    try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
                 } else {
-                    try data.write(to: url, options: .atomic)
+                    // A new file replaces nothing: written in place, with its mode, in one go.
+                    try writeNew(url.path, data, mode: mode_t(mode))
                     summary.written.append(f.path)
                 }
-                let mode = Int(f.mode ?? "0644", radix: 8) ?? 0o644
-                try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
             }
             let now = Set(files.map(\.path))
             for old in previous where !now.contains(old) && !old.split(separator: "/").contains("..") {
@@ -62,5 +71,23 @@ public enum ProjectWriter {
             throw Failure(description: "cannot write into \(dir): \(error.localizedDescription)")
         }
         return summary
+    }
+
+    /// Creates a file that must not exist yet (O_EXCL), with its mode, in one open and write.
+    static func writeNew(_ path: String, _ data: Data, mode: mode_t) throws(Failure) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        _ = fchmod(fd, mode)   // the umask must not narrow a script's 0755
+        let ok = data.withUnsafeBytes { buf -> Bool in
+            var off = 0
+            while off < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                off += n
+            }
+            return true
+        }
+        guard ok else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
     }
 }
