@@ -1,3 +1,4 @@
+import CommandRunner
 import Foundation
 import GPU
 
@@ -21,15 +22,7 @@ public struct AgentConfig: Sendable {
     public init(gpuBackend: any GPUBackend) { self.gpuBackend = gpuBackend }
 
     /// Finds an executable on PATH (nil when absent).
-    public static func which(_ name: String) -> String? {
-        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        for dir in path.split(separator: ":") {
-            let p = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }
+    public static func which(_ name: String) -> String? { CommandRunner.which(name) }
 }
 
 /// NVML when it loads; else nvidia-smi when it is installed; else no GPU backend (and say why).

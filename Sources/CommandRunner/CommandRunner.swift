@@ -10,6 +10,18 @@ import Foundation
 /// comes (a chatty child never blocks on a full pipe). Used for nvidia-smi (which can hang)
 /// and smartctl.
 public enum CommandRunner {
+    /// The executable `name` stands for: a path as given, else the first match on PATH (a
+    /// usual PATH when unset), then in `fallback` folders (root's sbin tools for the lab).
+    public static func which(_ name: String, fallback: [String] = []) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        for dir in path.split(separator: ":").map(String.init) + fallback {
+            let p = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
     /// Process groups of children still running, so a shutting-down agent can end them.
     private static let active = ActiveGroups()
 

@@ -52,8 +52,7 @@ public struct Lab: Sendable {
         if FileManager.default.fileExists(atPath: paths.stateFile) {
             throw LabError("a lab is already up (\(paths.stateFile)); `gpucluster lab down` first")
         }
-        let existing = try shell.must(["ip", "netns", "list"]).split(separator: "\n").map { String($0.split(separator: " ")[0]) }
-        if let ns = existing.first(where: { $0.hasPrefix(LabLayout.prefix) }) {
+        if let ns = try labNamespaces().first {
             throw LabError("network namespace \(ns) exists: a lab is half up; `gpucluster lab down` first")
         }
     }
@@ -189,10 +188,7 @@ public struct Lab: Sendable {
             r.unmount(shell: shell)
             try? fm.removeItem(atPath: r.dir)
         }
-        let existing = (try? shell.must(["ip", "netns", "list"])) ?? ""
-        for ns in existing.split(separator: "\n").map({ String($0.split(separator: " ")[0]) }) where ns.hasPrefix(LabLayout.prefix) {
-            try shell.must(["ip", "netns", "delete", ns])
-        }
+        for ns in (try? labNamespaces()) ?? [] { try shell.must(["ip", "netns", "delete", ns]) }
         for f in [paths.stateFile, paths.knownHosts, paths.sshConfig] { try? fm.removeItem(atPath: f) }
         progress("lab down: \(roots.count) host\(roots.count == 1 ? "" : "s") stopped, namespaces and mounts removed")
     }
@@ -200,8 +196,7 @@ public struct Lab: Sendable {
     /// What is left of a lab on this machine (empty when none): for `down`'s own check.
     public func leftovers() -> [String] {
         var left: [String] = []
-        let ns = (try? shell.must(["ip", "netns", "list"])) ?? ""
-        left += ns.split(separator: "\n").map { String($0.split(separator: " ")[0]) }.filter { $0.hasPrefix(LabLayout.prefix) }.map { "netns \($0)" }
+        left += ((try? labNamespaces()) ?? []).map { "netns \($0)" }
         let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
         left += mounts.split(separator: "\n").compactMap { l in
             let f = l.split(separator: " ")
@@ -210,6 +205,13 @@ public struct Lab: Sendable {
         if FileManager.default.fileExists(atPath: paths.stateFile) { left.append("state \(paths.stateFile)") }
         left += HostRoot.processes(under: paths.hosts)
         return left
+    }
+
+    /// Network namespaces named like the lab's (`ip netns list` prints "NAME (id: N)").
+    func labNamespaces() throws -> [String] {
+        try shell.must(["ip", "netns", "list"]).split(separator: "\n")
+            .compactMap { $0.split(separator: " ").first.map(String.init) }
+            .filter { $0.hasPrefix(LabLayout.prefix) }
     }
 
     // MARK: status, exec

@@ -26,7 +26,7 @@ extension LabShell {
     }
 }
 
-/// Runs real commands, found on PATH (plus the sbin folders root's tools live in).
+/// Runs real commands, found on PATH (then in the sbin folders root's tools live in).
 public struct SystemShell: LabShell {
     public init() {}
 
@@ -37,12 +37,7 @@ public struct SystemShell: LabShell {
     }
 
     public static func which(_ name: String) -> String? {
-        if name.hasPrefix("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin"
-        for dir in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
-            return "\(dir)/\(name)"
-        }
-        return nil
+        CommandRunner.which(name, fallback: ["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"])
     }
 
     static func package(_ tool: String) -> String {

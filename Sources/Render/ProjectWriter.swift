@@ -43,8 +43,7 @@ public enum ProjectWriter {
                 if folders.insert(folder).inserted { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
                 let data = Data(f.content.utf8)
                 let mode = Int(f.mode ?? "0644", radix: 8) ?? 0o644
-                // (Asking first: a failed read builds an NSError, which costs more than the write.)
-                if access(url.path, F_OK) == 0, let old = try? Data(contentsOf: url) {
+                if let old = try? Data(contentsOf: url) {
                     if old == data {
                         summary.unchanged += 1
                     } else {

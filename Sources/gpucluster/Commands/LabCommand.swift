@@ -38,18 +38,15 @@ struct LabCommand: ParsableCommand {
             options.mirror = mirror
             options.simulatedNVML = simulatedNvml
             let start = ContinuousClock.now
-            do {
-                let state = try dirs.lab.up(spec: spec, specPath: URL(fileURLWithPath: file).standardized.path, options: options, keep: keep) {
+            let state = try reportingLabErrors("lab up") {
+                try dirs.lab.up(spec: spec, specPath: URL(fileURLWithPath: file).standardized.path, options: options, keep: keep) {
                     printError("lab: \($0)")
                 }
-                let secs = (ContinuousClock.now - start).components.seconds
-                print("lab \(state.cluster) up in \(secs) s: \(state.hosts.filter { !$0.outside }.count) hosts")
-                printTable(state.hosts.map { (host: $0, running: true) })
-                print("Ansible from the admin seat: gpucluster lab admin -- gpucluster apply --project DIR")
-            } catch let e as LabError {
-                printError("lab up: \(e)")
-                throw ExitCode(1)
             }
+            let secs = (ContinuousClock.now - start).components.seconds
+            print("lab \(state.cluster) up in \(secs) s: \(state.hosts.filter { !$0.outside }.count) hosts")
+            printTable(state.hosts.map { (host: $0, running: true) })
+            print("Ansible from the admin seat: gpucluster lab admin -- gpucluster apply --project DIR")
         }
     }
 
@@ -59,10 +56,7 @@ struct LabCommand: ParsableCommand {
 
         func run() throws {
             let lab = dirs.lab
-            do { try lab.down { printError("lab: \($0)") } } catch let e as LabError {
-                printError("lab down: \(e)")
-                throw ExitCode(1)
-            }
+            try reportingLabErrors("lab down") { try lab.down { printError("lab: \($0)") } }
             let left = lab.leftovers()
             guard left.isEmpty else {
                 printError("lab down: still there: \(left.joined(separator: "; "))")
@@ -77,10 +71,7 @@ struct LabCommand: ParsableCommand {
         @Argument(help: "The lab host.") var host: String
 
         func run() throws {
-            do { try dirs.lab.powerOff(host: host) } catch let e as LabError {
-                printError("lab stop: \(e)")
-                throw ExitCode(1)
-            }
+            try reportingLabErrors("lab stop") { try dirs.lab.powerOff(host: host) }
         }
     }
 
@@ -89,14 +80,9 @@ struct LabCommand: ParsableCommand {
         @OptionGroup var dirs: Dirs
 
         func run() throws {
-            do {
-                let s = try dirs.lab.status()
-                printTable(s)
-                if s.contains(where: { !$0.running }) { throw ExitCode(3) }
-            } catch let e as LabError {
-                printError("lab status: \(e)")
-                throw ExitCode(1)
-            }
+            let s = try reportingLabErrors("lab status") { try dirs.lab.status() }
+            printTable(s)
+            if s.contains(where: { !$0.running }) { throw ExitCode(3) }
         }
     }
 
@@ -107,9 +93,8 @@ struct LabCommand: ParsableCommand {
         @Argument(parsing: .postTerminator, help: "The command, after --.") var command: [String] = []
 
         func run() throws {
-            try execute { try $0.execArgv(host: host, command: command.isEmpty ? ["/bin/bash", "-l"] : command) }
+            try replaceProcess(dirs.lab) { try $0.execArgv(host: host, command: command.isEmpty ? ["/bin/bash", "-l"] : command) }
         }
-        func execute(_ argv: (Lab) throws -> [String]) throws { try replaceProcess(dirs.lab, argv) }
     }
 
     struct SSH: ParsableCommand {
@@ -146,13 +131,17 @@ private func printTable(_ rows: [(host: LabState.Host, running: Bool)]) {
     }
 }
 
-/// Becomes the given command (exec), so its exit status and terminal are the caller's own.
-private func replaceProcess(_ lab: Lab, _ argv: (Lab) throws -> [String]) throws {
-    let args: [String]
-    do { args = try argv(lab) } catch let e as LabError {
-        printError("lab: \(e)")
+/// A lab failure as "WHAT: why" on stderr and exit 1; other errors pass through.
+private func reportingLabErrors<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as LabError {
+        printError("\(what): \(e)")
         throw ExitCode(1)
     }
+}
+
+/// Becomes the given command (exec), so its exit status and terminal are the caller's own.
+private func replaceProcess(_ lab: Lab, _ argv: (Lab) throws -> [String]) throws {
+    let args = try reportingLabErrors("lab") { try argv(lab) }
     guard let exe = SystemShell.which(args[0]) else {
         printError("lab: \(args[0]) not found")
         throw ExitCode(127)
