@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -6,11 +6,13 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gpucluster", targets: ["gpucluster"]),
+        .executable(name: "gpucluster-agent", targets: ["gpucluster-agent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // No default traits: they pull full Foundation (and ICU) into the node agent.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -35,6 +37,12 @@ let package = Package(
             "GPU", "CommandRunner", "CProcess",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        // `gpucluster agent`'s command line, shared by `gpucluster` and the slim `gpucluster-agent`.
+        .target(name: "AgentCommandLine", dependencies: [
+            "Agent", "GPU", "CommandRunner",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The cluster-wide view: GPU states (free / busy / idle-held / down / unhealthy), slots,
         // per-user usage, the terminal board. Pure: built from agents' node reports.
@@ -60,10 +68,17 @@ let package = Package(
         // `gpucluster lab`: the spec's hosts as booted Debian containers (systemd-nspawn) on
         // namespaced networks, for rehearsing apply and for the end-to-end test.
         .target(name: "Lab", dependencies: ["Spec", "GPU", "CommandRunner"]),
+        // `gpucluster backup`: pulled, hard-linked snapshots, checksum verification, retention,
+        // restore; its state file is what the agent reports.
+        .target(name: "Backup", dependencies: ["Spec", "Agent", "CommandRunner"]),
         // The thin executable: one struct per command.
         .executableTarget(name: "gpucluster", dependencies: [
-            "Spec", "Planning", "Agent", "GPU", "CommandRunner", "Fleet", "FleetSources", "History", "Dashboard", "Demo", "Render", "Apply", "Lab",
+            "Spec", "Planning", "Agent", "AgentCommandLine", "GPU", "CommandRunner", "Fleet", "FleetSources", "History", "Dashboard", "Demo", "Render", "Apply", "Lab", "Backup",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // The node agent alone (what the agent role installs on every node).
+        .executableTarget(name: "gpucluster-agent", dependencies: [
+            "AgentCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // benchmarks/dashboard/run: history size, API/page latency at 1,000 nodes, collector CPU.
         .executableTarget(name: "dashboard-bench", dependencies: [
@@ -79,7 +94,8 @@ let package = Package(
         .testTarget(name: "GPUTests", dependencies: ["GPU", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "GPU", "TestSupport", "gpucluster"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Spec", "CommandRunner", "TestSupport", "gpucluster"], exclude: ["lab-cluster.yaml"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Apply", "Spec", "TestSupport"]),
+        .testTarget(name: "BackupTests", dependencies: ["Backup", "Agent", "Spec", "TestSupport", "gpucluster"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Apply", "Backup", "Spec", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: [
             "Fleet", "FleetSources", "History", "Dashboard", "Agent", "GPU", "Spec", "TestSupport", "gpucluster",
         ]),

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// Collects on an interval on its own thread (NVML and smartctl calls block) and keeps the
@@ -54,18 +58,18 @@ public final class Agent: Sendable {
 
     /// Starts the collection thread; returns immediately.
     public func start() {
-        let t = Thread { [self] in
+        BackgroundThread.start { [self] in
             while !stopFlag.load(ordering: .relaxed) {
                 let started = ContinuousClock.now
                 collectOnce()
                 let next = started + config.interval
                 while !stopFlag.load(ordering: .relaxed), ContinuousClock.now < next {
-                    Thread.sleep(forTimeInterval: min(0.2, max(0.001, Double((next - ContinuousClock.now).components.attoseconds) / 1e18)))
+                    // Short naps so that stop() is seen quickly.
+                    let left = (next - ContinuousClock.now).components
+                    BackgroundThread.sleep(seconds: min(0.2, max(0.001, Double(left.seconds) + Double(left.attoseconds) / 1e18)))
                 }
             }
         }
-        t.name = "gpucluster-collector"
-        t.start()
     }
 
     public func stop() { stopFlag.store(true, ordering: .relaxed) }

@@ -1,5 +1,9 @@
 import CommandRunner
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GPU
 
 public enum AgentVersion {

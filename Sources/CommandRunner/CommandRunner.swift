@@ -3,7 +3,12 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Synchronization
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Runs a program with a hard deadline. The child gets its own process group, so a hung
 /// tool *and everything it started* is killed at the deadline, and output is read as it
@@ -140,13 +145,11 @@ public enum CommandRunner {
 }
 
 /// A locked set of child process groups.
-final class ActiveGroups: @unchecked Sendable {
-    private var groups = Set<pid_t>()
-    private let lock = NSLock()
-    func insert(_ p: pid_t) { lock.lock(); groups.insert(p); lock.unlock() }
-    func remove(_ p: pid_t) { lock.lock(); groups.remove(p); lock.unlock() }
+final class ActiveGroups: Sendable {
+    private let groups = Mutex(Set<pid_t>())
+    func insert(_ p: pid_t) { groups.withLock { _ = $0.insert(p) } }
+    func remove(_ p: pid_t) { groups.withLock { _ = $0.remove(p) } }
     func killAll() {
-        lock.lock(); let all = groups; lock.unlock()
-        for p in all { kill(-p, SIGKILL) }
+        for p in groups.withLock({ $0 }) { kill(-p, SIGKILL) }
     }
 }

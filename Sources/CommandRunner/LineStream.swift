@@ -8,14 +8,17 @@ extension CommandRunner {
     /// Runs a long command (ansible-playbook) and hands each stdout line to `onLine` as it
     /// arrives; stderr goes to ours. No deadline: the caller's task cancellation (or Ctrl-C)
     /// ends it, and the whole process group goes with it. Returns the exit status.
+    /// `mergeStderr` sends the command's stderr down the same pipe (rsync's errors, in order
+    /// with its output).
     public static func streamLines(_ path: String, _ arguments: [String], environment: [String: String],
-                                   onLine: (Substring) -> Void) throws(Failure) -> Int32 {
+                                   mergeStderr: Bool = false, onLine: (Substring) -> Void) throws(Failure) -> Int32 {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw .cannotStart(path, errno) }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let (pid, rc) = spawnInGroup(path, arguments, environment: environment) { actions in
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
             posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+            if mergeStderr { posix_spawn_file_actions_adddup2(&actions, fds[1], 2) }
         }
         close(fds[1])
         guard rc == 0 else { close(fds[0]); throw .cannotStart(path, rc) }

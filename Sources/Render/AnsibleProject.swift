@@ -127,6 +127,7 @@ public enum AnsibleProject {
                 ("short_pattern", .string(spec.smart.short.value.smartdPattern(testType: "S"))),
                 ("long_pattern", .string(spec.smart.long.value.smartdPattern(testType: "L"))),
             ])),
+            ("gpucluster_backup", backupVars(spec)),
             ("gpucluster_nfs_server", spec.hosts(withRole: .nfsServer).first.flatMap { internalAddress($0, spec) }.map { .string($0) } ?? .null),
             ("gpucluster_nfs_exports", .list(spec.nfs.exports.map { e in
                 let server = spec.hosts(withRole: .nfsServer).first
@@ -136,6 +137,25 @@ public enum AnsibleProject {
                 return .map([("path", .string(e.path.value)), ("options", .list(e.options.map { .string($0.value) })),
                              ("to", .list(nets.compactMap { spec.network(named: $0).map { .string("\($0.cidr.value)") } }))])
             })),
+        ])
+    }
+
+    /// The backup role's settings: who pulls what from where, at which addresses each side
+    /// sees the other (the source admits the server's key only from the server's address).
+    static func backupVars(_ spec: ClusterSpec) -> YAMLValue {
+        guard let b = spec.backup, let server = spec.host(named: b.server.value), let source = spec.host(named: b.from.value),
+              let sourceAddress = address(of: source, seenFrom: server, spec),
+              let serverAddress = address(of: server, seenFrom: source, spec) else { return .null }
+        return .map([
+            ("server", .string(server.name.value)),
+            ("source_host", .string(source.name.value)),
+            ("source_address", .string(sourceAddress)),
+            ("server_address", .string(serverAddress)),
+            ("account", .string(b.account.value)),
+            ("paths", .list(b.paths.map { .string($0.value) })),
+            ("schedule", .string(b.schedule.value.description)),
+            ("on_calendar", .string(b.schedule.value.onCalendar)),
+            ("keep", .map([("daily", .int(b.keepDaily.value)), ("weekly", .int(b.keepWeekly.value)), ("monthly", .int(b.keepMonthly.value))])),
         ])
     }
 
@@ -154,6 +174,9 @@ public enum AnsibleProject {
         var pairs: [(String, YAMLValue)] = []
         if let a = managementAddress(h, spec) { pairs.append(("ansible_host", .string(a))) }
         if let g = h.gpus?.value { pairs.append(("gpucluster_expected_gpus", .int(g))) }
+        if let b = spec.backup, b.server.value == h.name.value {
+            pairs.append(("gpucluster_backup_state", .string("/var/lib/gpucluster/backup-state.json")))
+        }
         pairs.append(("python_holds_homes", .bool(holdsHomes(h, spec))))
         let accounts = spec.serviceAccounts.filter { acct in
             acct.on.isEmpty || acct.on.contains { ref in ref.value == h.name.value || Role(rawValue: ref.value).map(h.has) == true }

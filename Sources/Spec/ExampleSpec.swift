@@ -62,7 +62,7 @@ serviceAccounts:
     on: [bastion]
     sudo:
       - /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc
-      - /usr/bin/rsync --server --sender -nlogDtprRce.iLsfxCIvu --numeric-ids . /home /etc
+      - /usr/bin/rsync --server --sender -nlogDtprcRe.iLsfxCIvu --numeric-ids . /home /etc
 
 # The firewall policy: who may reach what. `on:` roles or hosts (default: every host);
 # `from:` networks, roles or hosts. `insideOnly` ports are never open to a public network.

@@ -88,9 +88,9 @@ struct LabEndToEndTests {
             print("lab e2e: SKIPPED: \(why)")
             return
         }
-        let node = ProcessInfo.processInfo.environment["GPUCLUSTER_NODE_BINARY"] ?? Repo.path(".build/gpucluster-node")
-        guard FileManager.default.isExecutableFile(atPath: node) else {
-            Issue.record("no static node binary at \(node): scripts/test builds it (swift build --static-swift-stdlib)")
+        let nodeBinaries = ProcessInfo.processInfo.environment["GPUCLUSTER_NODE_BINARIES"] ?? Repo.path(".build/node")
+        for binary in ["gpucluster", "gpucluster-agent"] where !FileManager.default.isExecutableFile(atPath: "\(nodeBinaries)/\(binary)") {
+            Issue.record("no static node binary at \(nodeBinaries)/\(binary): scripts/test builds it (scripts/build-node-binaries)")
             return
         }
         let simnvml = try SimLibrary.directory() + "/libnvidia-ml.so.1"
@@ -117,10 +117,10 @@ struct LabEndToEndTests {
             #expect(status.output.contains("\(h) ") && !status.output.contains("\(h)   down"), "\(h) not up: \(status.output)")
         }
 
-        // 2. Render, and the lab's own settings: the static node binary, no NFS (this kernel has none).
+        // 2. Render, and the lab's own settings: the static node binaries, no NFS (this kernel has none).
         let render = try run.gpucluster("render", ["render", Self.spec, "-o", run.project])
         try #require(render.status == 0, "render: \(render.error)")
-        try "agent_binary: \(node)\nnfs_active: false\n".write(toFile: run.vars, atomically: true, encoding: .utf8)
+        try "agent_cli_binary: \(nodeBinaries)/gpucluster\nagent_binary: \(nodeBinaries)/gpucluster-agent\nnfs_active: false\n".write(toFile: run.vars, atomically: true, encoding: .utf8)
 
         // 3. First apply: a bare Debian to configured, every host ok.
         let first = try run.apply("apply (bare hosts)")
@@ -175,7 +175,29 @@ struct LabEndToEndTests {
         for n in nodes { for g in (n["gpus"] as? [[String: Any]]) ?? [] where g["state"] as? String == "free" { gpus[g["node"] as? String ?? "?", default: 0] += 1 } }
         #expect(gpus["gpu01"] == 4 && gpus["gpu02"] == 2, "free GPUs per node on the dashboard: \(gpus)")
 
-        // 8. A firewall that closes SSH from the admins' network: validate refuses the spec …
+        // 8. Backups: the backup server pulls from the bastion over ssh, as backup-reader, whose
+        // sudo allows exactly the two rsync commands; then verifies; the agent reports both.
+        let backupRun = try run.exec("backup", "systemctl start gpucluster-backup.service; systemctl is-failed gpucluster-backup.service")
+        let backupLog = try run.exec("backup", "journalctl -u gpucluster-backup.service --no-pager | tail -5").output
+        #expect(backupRun.output.contains("inactive") && !backupRun.output.contains("failed"), "backup run failed: \(backupLog)")
+        let copied = try run.exec("backup", "cat /srv/gpucluster-backup/latest/etc/hostname; stat -c %U:%a /srv/gpucluster-backup")
+        #expect(copied.output == "bastion\nroot:700\n", "snapshot: \(copied.output) \(copied.error)")
+        let verified = try run.exec("backup", "/usr/local/bin/gpucluster backup verify")
+        #expect(verified.status == 0 && verified.output.contains("0 differing"), "verify: \(verified.output) \(verified.error)")
+        var backupMetrics = ""
+        for _ in 0..<15 {
+            backupMetrics = try run.exec("backup", "curl -s -m 5 http://127.0.0.1:9855/metrics").output
+            if backupMetrics.contains("gpucluster_backup_verify_ok 1") { break }
+            Thread.sleep(forTimeInterval: 2)
+        }
+        #expect(backupMetrics.contains("gpucluster_backup_verify_ok 1") && backupMetrics.contains("gpucluster_backup_last_exit_code 0"),
+                "backup metrics: \(backupMetrics.split(separator: "\n").filter { $0.contains("backup") })")
+        // The key gets nothing else: any other command through sudo is refused on the bastion.
+        let other = try run.exec("backup", "ssh -i /root/.ssh/gpucluster-backup -o BatchMode=yes -o UserKnownHostsFile=/etc/gpucluster/backup_known_hosts "
+                                 + "backup-reader@10.10.0.1 sudo -n /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /root")
+        #expect(other.status != 0 && other.error.contains("sudo"), "other sudo command: \(other.status) \(other.output) \(other.error)")
+
+        // 9. A firewall that closes SSH from the admins' network: validate refuses the spec …
         let wrong = Repo.path(".build/lab-e2e/lockout.yaml")
         let specText = try String(contentsOfFile: Self.spec, encoding: .utf8)
             .replacingOccurrences(of: "ssh:       { tcp: [22], from: [public, internal] }", with: "ssh:       { tcp: [22], from: [internal] }")
@@ -191,7 +213,7 @@ struct LabEndToEndTests {
         let back = try run.gpucluster("ssh to gpu01 after the rollback", ["lab", "ssh"] + run.lab + ["gpu01", "--", "ufw status"], timeout: 60)
         #expect(back.status == 0 && !back.output.contains("DENY"), "after the rollback: \(back.status) \(back.output) \(back.error)")
 
-        // 9. A compute host dies mid-apply: reported unreachable, the others finish, exit non-zero.
+        // 10. A compute host dies mid-apply: reported unreachable, the others finish, exit non-zero.
         let applyLine = ([Binary.gpucluster, "lab", "admin"] + run.lab + ["--", Binary.gpucluster, "apply", "--project", run.project, "-e", "@" + run.vars])
             .map { "'\($0)'" }.joined(separator: " ")
         let partial = try Spawned("/bin/sh", ["-c", "exec " + applyLine + " 2>&1"],

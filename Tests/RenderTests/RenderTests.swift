@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Backup
 @testable import Render
 import Spec
 import TestSupport
@@ -111,7 +112,7 @@ struct RenderTests {
             let c = try Tools.run(promtool, ["check", "config", "\(out)/prometheus.yml"])
             #expect(c.status == 0, "promtool check config: \(c.output) \(c.error)")
             let rules = try Tools.run(promtool, ["check", "rules", "\(out)/rules/gpucluster.yml"])
-            #expect(rules.status == 0 && (rules.output + rules.error).contains("SUCCESS: 9 rules found"), "\(rules.output)\(rules.error)")
+            #expect(rules.status == 0 && (rules.output + rules.error).contains("SUCCESS: 11 rules found"), "\(rules.output)\(rules.error)")
             let p = try String(contentsOfFile: "\(out)/prometheus.yml", encoding: .utf8)
             #expect(p.contains("targets: [\"10.10.0.11:9855\"]") && p.contains("node: \"gpu01\""), "scrape targets labelled with the node name")
         } else { missing.append("promtool (prometheus)") }
@@ -148,8 +149,24 @@ struct RenderTests {
 
         try Self.jinja(project, host: "gpu01", "roles/agent/templates/gpucluster-agent.service.j2", into: "\(out)/agent.service")
         #expect(try String(contentsOfFile: "\(out)/agent.service", encoding: .utf8)
-                    .contains("ExecStart=/usr/local/bin/gpucluster agent --port 9855 --interval 5 --smart-interval 10 --expected-gpus 8\nRestart=always\n"),
+                    .contains("ExecStart=/usr/local/bin/gpucluster-agent --port 9855 --interval 5 --smart-interval 10 --expected-gpus 8\nRestart=always\n"),
                 "ExecStart must end its own line (Jinja's trim_blocks once glued the next line onto it)")
+        try Self.jinja(project, host: "backup", "roles/agent/templates/gpucluster-agent.service.j2", into: "\(out)/backup-agent.service")
+        #expect(try String(contentsOfFile: "\(out)/backup-agent.service", encoding: .utf8)
+                    .contains("--smart-interval 10 --backup-state /var/lib/gpucluster/backup-state.json\n"), "the backup server's agent reports the state file")
+
+        // The backup server's config is what `gpucluster backup` accepts, with the spec's values.
+        try Self.jinja(project, host: "backup", "roles/backup/templates/backup.json.j2", into: "\(out)/backup.json")
+        let backup = try BackupConfig.load(path: "\(out)/backup.json")
+        #expect(backup.source == "backup-reader@10.10.0.1" && backup.paths == ["/home", "/etc"])
+        #expect(backup.keepDaily == 7 && backup.keepWeekly == 4 && backup.keepMonthly == 12)
+        #expect(backup.ssh.contains("StrictHostKeyChecking=yes") && backup.remoteRsync == "sudo -n /usr/bin/rsync")
+        try Self.jinja(project, host: "backup", "roles/backup/templates/gpucluster-backup.timer.j2", into: "\(out)/backup.timer")
+        #expect(try String(contentsOfFile: "\(out)/backup.timer", encoding: .utf8).contains("OnCalendar=*-*-* 01:30:00\n"))
+        if let analyze = Tools.find("systemd-analyze") {
+            let cal = try Tools.run(analyze, ["calendar", "*-*-* 01:30:00", "Sun *-*-* 05:00:00"])
+            #expect(cal.status == 0, "systemd-analyze calendar: \(cal.error)")
+        }
         let sh = try Tools.run("/bin/sh", ["-n", "\(project)/roles/firewall/files/gpucluster-firewall-revert"])
         #expect(sh.status == 0)
 

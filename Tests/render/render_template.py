@@ -5,7 +5,7 @@ host_vars/HOST.yml). The tests then check the result with the config's own tool.
 
   render_template.py PROJECT HOST roles/ROLE/templates/NAME.j2
 """
-import pathlib, sys
+import json, pathlib, sys
 import jinja2, yaml
 
 project, host, template = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -17,4 +17,5 @@ for f in [project / "inventory/group_vars/all.yml", project / f"roles/{role}/def
         variables.update(yaml.safe_load(f.read_text()) or {})
 variables.update(inventory_hostname=host, ansible_managed="Ansible managed: do not edit")
 env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True)
+env.filters["to_json"] = json.dumps   # Ansible's filter of that name
 sys.stdout.write(env.from_string((project / template).read_text()).render(**variables))

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The agent about itself: version, how long each collector took, when data was collected,
 /// its resident memory. Lets alerts tell "GPU broken" from "agent stuck".

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The state file the backup job writes after each run (docs/backup-state.md), read by the
 /// agent on the backup server. Unknown keys are ignored, so the format can grow.
@@ -23,14 +30,26 @@ public struct BackupStatus: Sendable, Codable, Equatable {
     public static let maxFileBytes = 64 * 1024
 
     public static func read(path: String) -> Result<BackupStatus, StatusError> {
-        guard let fh = FileHandle(forReadingAtPath: path) else {
-            return .failure(StatusError(message: FileManager.default.fileExists(atPath: path)
-                ? "\(path): permission denied" : "\(path): no backup has run yet (file missing)"))
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            return .failure(StatusError(message: errno == ENOENT
+                ? "\(path): no backup has run yet (file missing)" : "\(path): \(String(cString: strerror(errno)))"))
         }
-        defer { try? fh.close() }
-        guard let data = try? fh.read(upToCount: maxFileBytes + 1), data.count <= maxFileBytes else {
+        defer { close(fd) }
+        // One byte past the limit tells "too large" from "exactly the limit".
+        var data = Data(count: maxFileBytes + 1)
+        var filled = 0
+        while filled < data.count {
+            let n = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress.map { $0 + filled }, $0.count - filled) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return .failure(StatusError(message: "\(path): unreadable (\(String(cString: strerror(errno))))")) }
+            if n == 0 { break }
+            filled += n
+        }
+        guard filled <= maxFileBytes else {
             return .failure(StatusError(message: "\(path): unreadable or larger than 64 KiB"))
         }
+        data = data.prefix(filled)
         do {
             let s = try JSONDecoder().decode(BackupStatus.self, from: data)
             guard s.version == 1 else { return .failure(StatusError(message: "\(path): unknown version \(s.version)")) }

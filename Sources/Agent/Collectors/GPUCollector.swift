@@ -71,7 +71,7 @@ public struct GPUCollector: Collector {
     }
 
     static func profile(_ name: String) -> String {
-        name.range(of: "MIG ").map { String(name[$0.upperBound...]) } ?? name
+        name.firstRange(of: "MIG ").map { String(name[$0.upperBound...]) } ?? name
     }
 
     static let families: [(String, MetricSet.Kind, String)] = [

@@ -1,5 +1,9 @@
 import CommandRunner
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// Disk health through `smartctl --json -a`, every `interval` (SMART queries wake disks and

@@ -69,7 +69,7 @@ public struct MetricSet: Sendable {
     }
 
     static func escapeHelp(_ v: String) -> String {
-        v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
+        v.replacing("\\", with: "\\\\").replacing("\n", with: "\\n")
     }
 
     static func format(_ v: Double) -> String {
@@ -80,4 +80,8 @@ public struct MetricSet: Sendable {
     }
 }
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif

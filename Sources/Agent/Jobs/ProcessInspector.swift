@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +33,7 @@ public struct ProcessInspector: Sendable {
         let base = "\(procRoot)/\(pid)"
         let uid = Self.read("\(base)/status").flatMap(Self.uid(fromStatus:))
         var command = Self.read("\(base)/cmdline", max: 4096).map(Self.command(fromCmdline:)) ?? ""
-        if command.isEmpty { command = Self.read("\(base)/comm")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
+        if command.isEmpty { command = Self.read("\(base)/comm")?.trimmed() ?? "" }
         if command.isEmpty { command = "?" }
         let start = Self.read("\(base)/stat").flatMap(Self.startTicks(fromStat:)).flatMap { ticks in
             bootTime.map { $0 + Double(ticks) / ticksPerSecond }
@@ -97,7 +101,7 @@ public struct ProcessInspector: Sendable {
     static func readBootTime(_ procRoot: String) -> Double? {
         guard let s = read("\(procRoot)/stat") else { return nil }
         for line in s.split(separator: "\n") where line.hasPrefix("btime ") {
-            return Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces))
+            return Double(line.dropFirst(6).trimmed())
         }
         return nil
     }
@@ -108,7 +112,7 @@ public struct ProcessInspector: Sendable {
     static func job(fromCgroup s: String) -> JobRef? {
         for line in s.split(separator: "\n") {
             let path = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).last ?? ""
-            if path.contains("slurm"), let r = path.range(of: "job_") {
+            if path.contains("slurm"), let r = path.firstRange(of: "job_") {
                 let digits = path[r.upperBound...].prefix { $0.isASCII && $0.isNumber }
                 if !digits.isEmpty { return JobRef(kind: .slurm, id: String(digits), runtime: nil) }
             }

@@ -1,6 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Hummingbird
 import NIOCore
+import NIOPosix
 
 /// HTTP endpoints: `/metrics` (Prometheus text 0.0.4), `/api/v1/node` (JSON with per-process
 /// detail), `/healthz`. Every answer comes from the latest published snapshot.
@@ -24,10 +29,20 @@ public enum AgentServer {
             let fresh = agent.current.map { Date().timeIntervalSince1970 - $0.snapshot.collectedAt < 120 } ?? false
             return Response(status: fresh ? .ok : .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: fresh ? "ok\n" : "stale\n")))
         }
+        // One event loop: a few scrapes a minute need no more, and NIO's default (a thread per
+        // core) would grow the agent with the node (GPU nodes have 64–256 cores).
+        let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "gpucluster-agent"),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) })
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
+            eventLoopGroupProvider: .shared(loop))
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch {
+            try? await loop.shutdownGracefully()
+            throw error
+        }
+        try? await loop.shutdownGracefully()
     }
 }

@@ -5,6 +5,7 @@
 // /proc/PID/stat (the kernel's do_task_stat was the agent's largest cost per cycle).
 // syscall() is variadic, which Swift cannot call; these wrappers can be.
 #include <errno.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -32,4 +33,10 @@ static inline int gpc_pidfd_alive(int fd) {
     return -1;
 #endif
 }
+/// Caps glibc's malloc arenas (it gives threads that allocate their own, up to eight per core,
+/// each keeping what it touched). malloc.h is not in Swift's Glibc module, hence here.
+static inline int gpc_limit_malloc_arenas(int count) {
+    return mallopt(M_ARENA_MAX, count);
+}
+
 #endif

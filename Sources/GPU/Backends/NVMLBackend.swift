@@ -1,6 +1,13 @@
 import CNVML
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads GPUs through NVML, bound at run time with dlopen/dlsym so the binary runs (and
 /// reports "no GPU backend") on machines without a driver. Every NVML call happens under

@@ -1,5 +1,9 @@
 import CommandRunner
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The fallback when NVML cannot be loaded but `nvidia-smi` exists: two queries per cycle,
 /// each with a hard timeout (nvidia-smi hangs when the driver does).

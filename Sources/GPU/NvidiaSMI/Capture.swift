@@ -28,7 +28,7 @@ public enum Capture {
                lines[i + 2].hasPrefix("# $ "), lines[i + 3].hasPrefix("####") {
                 flush()
                 let head = lines[i + 1].dropFirst(2)
-                let parts = head.components(separatedBy: " :: ")
+                let parts = head.split(separator: " :: ", omittingEmptySubsequences: false).map(String.init)
                 current = Section(state: parts.first ?? "", name: parts.dropFirst().joined(separator: " :: "),
                                   command: String(lines[i + 2].dropFirst(4)), body: "")
                 i += 4
@@ -59,4 +59,8 @@ public enum Capture {
     }
 }
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif

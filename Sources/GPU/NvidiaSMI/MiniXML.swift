@@ -18,11 +18,15 @@ public final class XMLElement: @unchecked Sendable {
     public func value(_ names: String...) -> String? {
         var e: XMLElement? = self
         for n in names { e = e?.child(n) }
-        return e.map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        return e.map { $0.text.trimmed() }
     }
 }
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 public enum MiniXML {
     public struct ParseError: Error, CustomStringConvertible {
@@ -98,8 +102,8 @@ public enum MiniXML {
 
     static func decodeEntities(_ t: String) -> String {
         guard t.contains("&") else { return t }
-        return t.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
-            .replacingOccurrences(of: "&amp;", with: "&")
+        return t.replacing("&lt;", with: "<").replacing("&gt;", with: ">")
+            .replacing("&quot;", with: "\"").replacing("&apos;", with: "'")
+            .replacing("&amp;", with: "&")
     }
 }

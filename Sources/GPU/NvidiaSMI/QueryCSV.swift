@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Reads `nvidia-smi --query-gpu=… --format=csv[,noheader][,nounits]` and `--query-compute-apps`
 /// output. Columns are found by name, so any field list (the agent's short one, the
@@ -22,17 +26,23 @@ public enum QueryCSV {
         var quoted = false
         for ch in line {
             if ch == "\"" { quoted.toggle(); continue }
-            if ch == "," && !quoted { out.append(cur.trimmingCharacters(in: .whitespaces)); cur = ""; continue }
+            if ch == "," && !quoted { out.append(cur.trimmed()); cur = ""; continue }
             cur.append(ch)
         }
-        out.append(cur.trimmingCharacters(in: .whitespaces))
+        out.append(cur.trimmed())
         return out
+    }
+
+    /// A query field name such as `memory.used` or `gpu_uuid`: `[A-Za-z_][A-Za-z0-9_.]*`.
+    static func isFieldName(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return s.unicodeScalars.allSatisfy { $0 == "_" || $0 == "." || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) }
     }
 
     /// `memory.used [MiB]` → `memory.used`.
     static func fieldName(_ header: String) -> String {
-        var h = header.trimmingCharacters(in: .whitespaces)
-        if let b = h.firstIndex(of: "[") { h = String(h[..<b]).trimmingCharacters(in: .whitespaces) }
+        var h = header.trimmed()
+        if let b = h.firstIndex(of: "[") { h = String(h[..<b]).trimmed() }
         return h
     }
 
@@ -44,7 +54,7 @@ public enum QueryCSV {
         let firstCells = cells(lines[0]).map(fieldName)
         // A header is all field names (`memory.used`, `gpu_uuid`); data rows have numbers,
         // UUIDs and versions in them.
-        let isHeader = firstCells.allSatisfy { $0.range(of: #"^[A-Za-z_][A-Za-z0-9_.]*$"#, options: .regularExpression) != nil }
+        let isHeader = firstCells.allSatisfy { isFieldName($0) }
         if isHeader {
             names = firstCells
             lines.removeFirst()

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Reads `nvidia-smi -q -x` (DTD v10–v13 and files without a DOCTYPE) into readings.
 /// Element names moved across driver generations; each value tries the known names in turn.
@@ -52,12 +56,12 @@ public enum QueryXML {
                 var bits: UInt64 = 0
                 var any = false
                 for e in reasons.children {
-                    let key = e.name.replacingOccurrences(of: "clocks_event_reason_", with: "")
-                        .replacingOccurrences(of: "clocks_throttle_reason_", with: "")
-                        .replacingOccurrences(of: "display_clocks_setting", with: "display_clock_setting")
+                    let key = e.name.replacing("clocks_event_reason_", with: "")
+                        .replacing("clocks_throttle_reason_", with: "")
+                        .replacing("display_clocks_setting", with: "display_clock_setting")
                     guard let bit = ThrottleReason.all.first(where: { $0.name == key })?.bit else { continue }
                     any = true
-                    if e.text.trimmingCharacters(in: .whitespaces) == "Active" { bits |= bit }
+                    if e.text.trimmed() == "Active" { bits |= bit }
                 }
                 if any { r.throttleReasons = bits }
             }

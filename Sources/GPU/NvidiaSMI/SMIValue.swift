@@ -1,17 +1,21 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Cell values as nvidia-smi prints them: `81559 MiB`, `37 %`, `28.16 W`, `P0`, `[N/A]`.
 /// Anything in brackets ([N/A], [Not Supported], [Insufficient Permissions], …) or `N/A` is
 /// missing, never zero.
 public enum SMIValue {
     public static func isMissing(_ raw: String) -> Bool {
-        let t = raw.trimmingCharacters(in: .whitespaces)
+        let t = raw.trimmed()
         return t.isEmpty || t.hasPrefix("[") || t == "N/A" || t == "Unknown Error" || t == "Not Available"
     }
 
     /// The number at the start of the cell, with its unit stripped; nil when missing.
     public static func number(_ raw: String) -> Double? {
-        let t = raw.trimmingCharacters(in: .whitespaces)
+        let t = raw.trimmed()
         if isMissing(t) { return nil }
         if t.hasPrefix("0x") || t.hasPrefix("0X") { return UInt64(t.dropFirst(2), radix: 16).map { Double($0) } }
         let numberPart = t.prefix { $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" || $0 == "E" }
@@ -22,7 +26,7 @@ public enum SMIValue {
     /// Megabytes as nvidia-smi means them (MiB) → bytes. Honors an explicit unit when present.
     public static func bytes(_ raw: String, defaultUnitMiB: Bool = true) -> UInt64? {
         guard let v = number(raw), v >= 0 else { return nil }
-        let t = raw.trimmingCharacters(in: .whitespaces)
+        let t = raw.trimmed()
         let factor: Double
         if t.hasSuffix("GiB") { factor = 1_073_741_824 }
         else if t.hasSuffix("KiB") { factor = 1024 }
@@ -32,20 +36,20 @@ public enum SMIValue {
     }
 
     public static func hex(_ raw: String) -> UInt64? {
-        let t = raw.trimmingCharacters(in: .whitespaces)
+        let t = raw.trimmed()
         guard t.hasPrefix("0x") || t.hasPrefix("0X") else { return nil }
         return UInt64(t.dropFirst(2), radix: 16)
     }
 
     /// `P0` … `P15`.
     public static func pstate(_ raw: String) -> Int? {
-        let t = raw.trimmingCharacters(in: .whitespaces)
+        let t = raw.trimmed()
         guard t.hasPrefix("P") else { return nil }
         return Int(t.dropFirst())
     }
 
     public static func text(_ raw: String) -> String? {
-        let t = raw.trimmingCharacters(in: .whitespaces)
+        let t = raw.trimmed()
         return isMissing(t) ? nil : t
     }
 }

@@ -1,15 +1,25 @@
 import Spec
 
-/// The gpucluster agent: the binary (from the machine running Ansible) and its hardened unit.
+/// The gpucluster agent and command: the binaries (from the machine running Ansible) and the
+/// agent's hardened unit. The agent runs as its own slim binary (`gpucluster-agent`, less
+/// memory on every node); `gpucluster` itself is there for smartd's hook, the dashboard and backup.
 struct AgentRole: AnsibleRole {
     let name = "agent"
 
     func files(_ spec: ClusterSpec) -> [RenderedFile] {
         role(tasks: """
-            - name: Install the gpucluster binary
+            - name: Install the gpucluster command
+              ansible.builtin.copy:
+                src: "{{ agent_cli_binary }}"
+                dest: /usr/local/bin/gpucluster
+                owner: root
+                group: root
+                mode: "0755"
+
+            - name: Install the node agent
               ansible.builtin.copy:
                 src: "{{ agent_binary }}"
-                dest: /usr/local/bin/gpucluster
+                dest: /usr/local/bin/gpucluster-agent
                 owner: root
                 group: root
                 mode: "0755"
@@ -41,9 +51,10 @@ struct AgentRole: AnsibleRole {
 
             """,
              defaults: """
-            # The binary on the machine that runs Ansible (the bastion), built with
-            # `swift build -c release --static-swift-stdlib`: the nodes have no Swift runtime.
-            agent_binary: /usr/local/bin/gpucluster
+            # The binaries on the machine that runs Ansible (the bastion), built with
+            # `scripts/build-node-binaries release DIR`: the nodes have no Swift runtime.
+            agent_cli_binary: /usr/local/bin/gpucluster
+            agent_binary: /usr/local/bin/gpucluster-agent
             agent_interval: 5
 
             """,
@@ -56,7 +67,7 @@ struct AgentRole: AnsibleRole {
 /// `deploy/systemd/gpucluster-agent.service` is this with the default
 /// command line (a test keeps the two the same).
 public enum AgentUnit {
-    public static let execStartTemplate = "ExecStart=/usr/local/bin/gpucluster agent --port {{ gpucluster_agent_port }} --interval {{ agent_interval }} --smart-interval 10{{ (' --expected-gpus ' ~ gpucluster_expected_gpus) if gpucluster_expected_gpus is defined else '' }}"
+    public static let execStartTemplate = "ExecStart=/usr/local/bin/gpucluster-agent --port {{ gpucluster_agent_port }} --interval {{ agent_interval }} --smart-interval 10{{ (' --expected-gpus ' ~ gpucluster_expected_gpus) if gpucluster_expected_gpus is defined else '' }}{{ (' --backup-state ' ~ gpucluster_backup_state) if gpucluster_backup_state is defined else '' }}"
 
     public static let template = """
     # {{ ansible_managed }}

@@ -152,6 +152,16 @@ struct PrometheusRole: AnsibleRole {
             labels: { severity: critical }
             annotations:
               summary: "No successful backup for two days"
+          - alert: BackupFailed
+            expr: gpucluster_backup_last_exit_code != 0 and gpucluster_backup_last_exit_code != 24
+            labels: { severity: critical }
+            annotations:
+              summary: "The last backup run failed (rsync exit {{ $value }}); gpucluster backup list says why"
+          - alert: BackupVerifyFailed
+            expr: gpucluster_backup_verify_ok == 0
+            labels: { severity: critical }
+            annotations:
+              summary: "Backup verification found files that differ with the same size and time"
 
     """
 }

@@ -26,7 +26,7 @@ extension AnsibleRole {
 enum Roles {
     static let all: [any AnsibleRole] = [
         BaseRole(), UsersRole(), SSHDRole(), SudoRole(), RsyslogRole(), SmartdRole(), NFSRole(), PythonRole(), AgentRole(),
-        FirewallRole(), PrometheusRole(), AlertmanagerRole(), DashboardRole(),
+        FirewallRole(), PrometheusRole(), AlertmanagerRole(), DashboardRole(), BackupRole(),
     ]
 
     /// `site.yml`: which hosts get which roles. Every play is limited to its own hosts and
@@ -45,6 +45,10 @@ enum Roles {
         }
         if !spec.hosts(withRole: .dashboard).isEmpty {
             out.append(("The dashboard", "dashboards", ["dashboard"]))
+        }
+        if let b = spec.backup, spec.host(named: b.server.value) != nil {
+            // Run it from the admins' network: the source (often the bastion) cannot reach the server.
+            out.append(("Backups, pulled by the server from \(b.from.value)", "backup_servers", ["backup"]))
         }
         return out
     }

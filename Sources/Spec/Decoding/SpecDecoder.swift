@@ -19,7 +19,7 @@ public enum SpecKeys {
     public static let notify = ["slack"]
     public static let slack = ["webhookFile", "channel"]
     public static let dashboard = ["port", "freeMemoryMiB", "idleUtilizationPercent", "idleMinutes"]
-    public static let backup = ["server", "from", "paths", "schedule", "keep", "allowBastionAccess"]
+    public static let backup = ["server", "from", "account", "paths", "schedule", "keep", "allowBastionAccess"]
     public static let keep = ["daily", "weekly", "monthly"]
 }
 
@@ -27,6 +27,7 @@ public enum SpecDefaults {
     public static let os = "debian-12"
     public static let agentPort = 9855
     public static let dashboardPort = 8080
+    public static let backupAccount = "backup-reader"
     public static let retentionDays = 400
     public static let scrapeIntervalSeconds = 15
     public static let syslogPort = 514
@@ -279,7 +280,8 @@ struct SpecDecoder {
         guard let f = r.fields(n, "backup", allowed: SpecKeys.backup, required: ["server", "from", "paths"]),
               let server = r.string(f["server"], "backup.server", maxLength: 63),
               let from = r.string(f["from"], "backup.from", maxLength: 63) else { return nil }
-        var b = Backup(server: server, from: from, paths: r.strings(f["paths"], "backup.paths", maxLength: 1024),
+        let account = r.string(f["account"], "backup.account", maxLength: 32) ?? Located(SpecDefaults.backupAccount, at: n.location)
+        var b = Backup(server: server, from: from, account: account, paths: r.strings(f["paths"], "backup.paths", maxLength: 1024),
                        schedule: Located(Schedule(period: .daily, hour: 1, minute: 30), at: n.location),
                        keepDaily: Located(7, at: n.location), keepWeekly: Located(4, at: n.location),
                        keepMonthly: Located(12, at: n.location),

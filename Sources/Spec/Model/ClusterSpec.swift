@@ -173,6 +173,8 @@ public struct DashboardSettings: Sendable {
 public struct Backup: Sendable {
     public var server: Located<String>
     public var from: Located<String>
+    /// The service account on `from` that the server logs in as (its sudo: exact rsync strings).
+    public var account: Located<String>
     public var paths: [Located<String>]
     public var schedule: Located<Schedule>
     public var keepDaily: Located<Int>

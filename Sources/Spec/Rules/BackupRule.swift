@@ -32,8 +32,34 @@ struct BackupRule: ValidationRule {
         for p in b.paths where !p.value.hasPrefix("/") || p.value.split(separator: "/").contains("..") {
             d.error(p.at, "backup path '\(Diagnostic.printable(p.value))' must be absolute, without '..'")
         }
+        checkAccount(b, c, &d)
         if b.keepDaily.value + b.keepWeekly.value + b.keepMonthly.value == 0 {
             d.error(b.keepDaily.at, "backup.keep keeps no snapshot at all")
+        }
+    }
+
+    /// The server logs in to `from` as `account` and runs exactly two commands there with sudo.
+    func checkAccount(_ b: Backup, _ c: RuleContext, _ d: inout Diagnostics) {
+        guard let source = c.spec.host(named: b.from.value) else { return }
+        let paths = b.paths.map(\.value)
+        let needed = [RsyncServerCommand.pull(paths: paths), RsyncServerCommand.verify(paths: paths)]
+        let sudoLines = needed.map { "      - \($0)" }.joined(separator: "\n")
+        guard let account = c.spec.serviceAccounts.first(where: { $0.name.value == b.account.value }) else {
+            d.error(b.account.at, "backup.account '\(Diagnostic.printable(b.account.value))' is not among serviceAccounts",
+                    hint: "add it on \(source.name.value) with exactly this sudo:\n    sudo:\n\(sudoLines)")
+            return
+        }
+        let onSource = account.on.isEmpty || account.on.contains { ref in
+            ref.value == source.name.value || Role(rawValue: ref.value).map(source.has) == true
+        }
+        if !onSource {
+            d.error(account.location, "service account \(account.name.value) is not on \(source.name.value), which the backup pulls from",
+                    hint: "add \(source.name.value) to its on:")
+        }
+        let listed = Set(account.sudo.map(\.value))
+        if !needed.allSatisfy(listed.contains) {
+            d.warning(account.location, "service account \(account.name.value) lacks the exact rsync commands the backup runs",
+                      hint: "its sudo should list (what rsync 3.2+ sends for these paths):\n\(sudoLines)")
         }
     }
 }

@@ -53,6 +53,11 @@ struct RenderCommand: AsyncParsableCommand {
         do {
             let s = try ProjectWriter.write(files, to: output)
             printError("render: \(files.count) files in \(output): \(s.written.count) written, \(s.unchanged) unchanged, \(s.removed.count) removed")
+            if let b = spec.backup, !b.allowBastionAccess.value, let bastion = spec.bastion, b.server.value != bastion.name.value {
+                // Ansible usually runs on the bastion, which this host refuses (backup isolation).
+                printError("render: note: \(b.server.value) refuses SSH from \(bastion.name.value): configure it from the admins' network "
+                           + "(`gpucluster apply --limit \(b.server.value)` there); from \(bastion.name.value), use --limit '!\(b.server.value)'")
+            }
         } catch {
             printError("render: \(error)")
             throw ExitCode(1)

@@ -1,11 +1,21 @@
 import Agent
 import CommandRunner
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GPU
+#if canImport(Glibc)
+import Glibc
+#endif
 
-struct AgentCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `gpucluster agent`, also the root command of the slim `gpucluster-agent` binary that nodes run.
+public struct AgentCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "agent",
         abstract: "Node exporter: GPUs, processes → users/jobs, SMART, backup status.",
         discussion: """
@@ -30,7 +40,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(help: "Collect once, print the metrics and exit.") var once = false
     @Flag(help: .hidden) var exitWithParent = false
 
-    func validate() throws {
+    public func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         guard interval >= 0.05, interval <= 3600 else { throw ValidationError("--interval must be between 0.05 and 3600 seconds") }
         guard smiTimeout > 0, smiTimeout <= 300 else { throw ValidationError("--smi-timeout must be between 0 and 300 seconds") }
@@ -38,7 +48,8 @@ struct AgentCommand: AsyncParsableCommand {
         if let e = expectedGpus, !(0...64).contains(e) { throw ValidationError("--expected-gpus must be 0…64") }
     }
 
-    func run() async throws {
+    public func run() async throws {
+        MallocArenas.limit()   // before any thread allocates
         let backend = GPUBackendChoice.choose(nvmlPath: nvml, nvidiaSMI: nvidiaSmi, smiTimeout: .milliseconds(Int(smiTimeout * 1000)))
         var config = AgentConfig(gpuBackend: backend)
         config.interval = .milliseconds(Int(interval * 1000))
@@ -59,17 +70,30 @@ struct AgentCommand: AsyncParsableCommand {
         if exitWithParent {
             // The demo's agents must not outlive a demo that was killed outright.
             let parent = getppid()
-            Thread.detachNewThread {
-                while getppid() == parent { Thread.sleep(forTimeInterval: 0.5) }
-                Foundation.exit(0)
+            BackgroundThread.start {
+                while getppid() == parent { BackgroundThread.sleep(seconds: 0.5) }
+                Glibc.exit(0)
             }
         }
-        printError("gpucluster agent \(AgentVersion.string): GPU backend \(backend.name)")
+        writeLine("gpucluster agent \(AgentVersion.string): GPU backend \(backend.name)", to: STDERR_FILENO)
+        let host = self.host
         try await AgentServer.run(agent: agent, host: host, port: port) { bound in
             // Written straight to fd 1 so a parent reading the pipe sees it at once.
-            FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
+            writeLine("listening on http://\(host):\(bound)", to: STDOUT_FILENO)
         }
         agent.stop()
         CommandRunner.terminateAll()   // a hung nvidia-smi must not outlive the agent
+    }
+}
+
+/// Writes one line straight to a file descriptor (no buffering to flush).
+private func writeLine(_ s: String, to fd: Int32) {
+    let bytes = Array((s + "\n").utf8)
+    var done = 0
+    while done < bytes.count {
+        let n = bytes[done...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return }
+        done += n
     }
 }

@@ -1,0 +1,221 @@
+import Agent
+import CommandRunner
+import Foundation
+
+/// `gpucluster backup run|verify|restore|list` on the backup server. The server pulls from the
+/// source over ssh (the source holds no key to the server), into hard-linked snapshots, and
+/// records each outcome in the state file the agent reports.
+public struct BackupJob: Sendable {
+    public let config: BackupConfig
+    /// Unix seconds now (tests move time).
+    let now: @Sendable () -> Int
+    var store: SnapshotStore { SnapshotStore(root: config.destination) }
+
+    public init(config: BackupConfig, now: @escaping @Sendable () -> Int = { Int(time(nil)) }) {
+        self.config = config
+        self.now = now
+    }
+
+    /// How far a run or verification has got.
+    public struct Progress: Sendable {
+        public var items: Int
+        public var bytes: Int
+        public var seconds: Int
+    }
+
+    public struct RunResult: Sendable {
+        public var snapshot: SnapshotName?
+        public var exitCode: Int32
+        public var succeeded: Bool
+        public var message: String
+        public var itemsChanged: Int
+        public var bytesTransferred: Int?
+        public var pruned: [SnapshotName]
+        public var snapshotsKept: Int
+    }
+
+    public struct VerifyResult: Sendable {
+        public var snapshot: SnapshotName
+        public var exitCode: Int32
+        public var findings: VerifyFindings
+        public var message: String
+        /// rsync finished and nothing differed without a reason.
+        public var ok: Bool { RsyncExit.isSuccess(exitCode) && findings.mismatched.isEmpty }
+    }
+
+    /// One pull into a new snapshot, hard-linked against the newest one; then retention.
+    public func run(progress: ((Progress) -> Void)? = nil) throws(BackupError) -> RunResult {
+        let store = self.store
+        try store.prepare()
+        let lockFD = try store.lock()
+        defer { close(lockFD) }
+        let start = now()
+        var name = SnapshotName(time: start)
+        let existing = store.snapshots()
+        if let newest = existing.last, newest >= name { name = SnapshotName(time: newest.time + 1) }
+        // A failed run's partial copy is continued, not thrown away (and older ones go).
+        let partials = store.partials()
+        if let last = partials.last { try store.move(store.partialPath(last), store.partialPath(name)) }
+        for old in partials.dropLast() { try store.remove(store.partialPath(old)) }
+
+        var args = ["-aR", "--numeric-ids", "--delete", "--stats", "--out-format=%i %l %n",
+                    "-e", config.ssh, "--rsync-path=\(config.remoteRsync)"]
+        if let newest = existing.last { args.append("--link-dest=\(store.path(newest))") }
+        args += config.paths.map { "\(config.source):\($0)" }
+        args.append(store.partialPath(name) + "/")
+
+        var changed = 0, bytes = 0
+        var stats: [String: Int] = [:]
+        var messages: [String] = []
+        let code = try stream(args, progress: progress) { line in
+            switch line {
+            case .item(_, let length, _): changed += 1; bytes += length
+            case .deleting: changed += 1
+            case .stat(let k, let v): stats[k] = v
+            case .message(let m): messages.append(m)
+            }
+            return (changed, bytes)
+        }
+        let end = now()
+        let transferred = stats["Total transferred file size"]
+        guard RsyncExit.isSuccess(code) else {
+            let why = Self.failureMessage(code, messages)
+            try BackupState.update(config.statePath) { s in
+                s.lastRunStart = Double(start); s.lastRunEnd = Double(end); s.exitCode = Int(code)
+                s.message = why; s.snapshots = store.snapshots().count
+            }
+            return RunResult(snapshot: nil, exitCode: code, succeeded: false, message: why, itemsChanged: changed,
+                             bytesTransferred: transferred, pruned: [], snapshotsKept: store.snapshots().count)
+        }
+        try store.move(store.partialPath(name), store.path(name))
+        try store.setLatest(name)
+        let decision = Retention(daily: config.keepDaily, weekly: config.keepWeekly, monthly: config.keepMonthly)
+            .decide(store.snapshots())
+        for old in decision.remove { try store.remove(store.path(old)) }
+        let kept = store.snapshots().count
+        let note = code == 24 ? "some files vanished while copying (normal on a live system)" : ""
+        try BackupState.update(config.statePath) { s in
+            s.lastRunStart = Double(start); s.lastRunEnd = Double(end); s.lastSuccess = Double(end)
+            s.exitCode = Int(code); s.bytesTransferred = transferred.map(Double.init); s.snapshots = kept; s.message = note
+        }
+        return RunResult(snapshot: name, exitCode: code, succeeded: true, message: note, itemsChanged: changed,
+                         bytesTransferred: transferred, pruned: decision.remove, snapshotsKept: kept)
+    }
+
+    /// Compares the newest snapshot with the source by checksum, without copying anything.
+    public func verify(progress: ((Progress) -> Void)? = nil) throws(BackupError) -> VerifyResult {
+        let store = self.store
+        try store.prepare()
+        let lockFD = try store.lock()
+        defer { close(lockFD) }
+        guard let newest = store.snapshots().last else {
+            throw BackupError("nothing to verify: no snapshot in \(store.snapshotsDir) yet (run `gpucluster backup run` first)")
+        }
+        var args = ["-n", "-c", "-aR", "--numeric-ids", "--delete", "--out-format=%i %l %n",
+                    "-e", config.ssh, "--rsync-path=\(config.remoteRsync)"]
+        args += config.paths.map { "\(config.source):\($0)" }
+        args.append(store.path(newest) + "/")
+        var findings = VerifyFindings()
+        var messages: [String] = []
+        var seen = 0
+        let code = try stream(args, progress: progress) { line in
+            if case .message(let m) = line { messages.append(m) } else { seen += 1 }
+            findings.add(line)
+            return (seen, 0)
+        }
+        let result = VerifyResult(snapshot: newest, exitCode: code, findings: findings,
+                                  message: RsyncExit.isSuccess(code) ? "" : Self.failureMessage(code, messages))
+        let at = now()
+        try BackupState.update(config.statePath) { s in
+            s.lastVerify = Double(at)
+            s.verifyOK = result.ok
+            if RsyncExit.isSuccess(code) { s.verifyMismatches = findings.mismatched.count }
+        }
+        return result
+    }
+
+    /// Copies PATH as it was in a snapshot into TARGET (a new or empty folder on this machine):
+    /// the source cannot be written from here, by design, so restored files are copied back by
+    /// an admin.
+    public func restore(snapshot: String, path: String, to target: String) throws(BackupError) -> Int32 {
+        let store = self.store
+        let chosen: SnapshotName
+        if snapshot == "latest" {
+            guard let s = store.snapshots().last else { throw BackupError("no snapshot yet in \(store.snapshotsDir)") }
+            chosen = s
+        } else {
+            guard let s = SnapshotName(snapshot), store.snapshots().contains(s) else {
+                throw BackupError("no snapshot named '\(BackupConfig.printable(snapshot))' (see `gpucluster backup list`)")
+            }
+            chosen = s
+        }
+        guard BackupConfig.isSafeAbsolutePath(path), config.paths.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) else {
+            throw BackupError("'\(BackupConfig.printable(path))' is not under a backed-up path (\(config.paths.joined(separator: ", ")))")
+        }
+        guard BackupConfig.isSafeAbsolutePath(target), !(target + "/").hasPrefix(config.destination + "/") else {
+            throw BackupError("the target must be an absolute plain path outside \(config.destination)")
+        }
+        let inSnapshot = store.path(chosen) + path
+        guard FileManager.default.fileExists(atPath: inSnapshot) else {
+            throw BackupError("\(path) is not in snapshot \(chosen)")
+        }
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: target), !entries.isEmpty {
+            throw BackupError("\(target) is not empty: restore into a new or empty folder, then copy what you need")
+        }
+        // `/./` makes -R keep the path from there: TARGET/home/alice/…
+        let args = ["-aR", "--numeric-ids", store.path(chosen) + "/." + path, target + "/"]
+        do {
+            return try CommandRunner.streamLines(config.rsync, args, environment: ProcessInfo.processInfo.environment,
+                                                 mergeStderr: true) { print($0) }
+        } catch {
+            throw BackupError("cannot run \(config.rsync): \(error)")
+        }
+    }
+
+    /// Snapshots, newest first, with why each is kept; unfinished runs; and the state file.
+    public struct Listing: Sendable {
+        public var snapshots: [(name: SnapshotName, reasons: [String])]
+        public var partials: [SnapshotName]
+        public var state: BackupStatus
+    }
+
+    public func list() -> Listing {
+        let store = self.store
+        let all = store.snapshots()
+        let decision = Retention(daily: config.keepDaily, weekly: config.keepWeekly, monthly: config.keepMonthly).decide(all)
+        return Listing(snapshots: all.reversed().map { ($0, decision.keep[$0] ?? ["(removed at the next run)"]) },
+                       partials: store.partials(), state: BackupState.read(config.statePath))
+    }
+
+    /// Runs rsync, feeding each parsed line to `handle` (which returns items and bytes so far
+    /// for the progress reports, at most one every 2 s).
+    private func stream(_ args: [String], progress: ((Progress) -> Void)?,
+                        handle: (RsyncLine) -> (Int, Int)) throws(BackupError) -> Int32 {
+        let started = ContinuousClock.now
+        var lastReport = started
+        do {
+            return try CommandRunner.streamLines(config.rsync, args, environment: ProcessInfo.processInfo.environment,
+                                                 mergeStderr: true) { line in
+                let (items, bytes) = handle(RsyncLine.parse(line))
+                let t = ContinuousClock.now
+                if let progress, t - lastReport >= .seconds(2) {
+                    lastReport = t
+                    progress(Progress(items: items, bytes: bytes, seconds: Int((t - started).components.seconds)))
+                }
+            }
+        } catch {
+            throw BackupError("cannot run \(config.rsync): \(error)")
+        }
+    }
+
+    /// rsync's meaning of the code, and the line that says why: what ssh or sudo said first
+    /// (rsync then only adds "connection unexpectedly closed"), else rsync's last complaint.
+    static func failureMessage(_ code: Int32, _ messages: [String]) -> String {
+        let transportWords = ["sudo:", "ssh:", "Permission denied", "Host key verification failed", "Connection refused",
+                              "Connection timed out", "No route to host", "Could not resolve"]
+        let transport = messages.first { line in transportWords.contains { line.contains($0) } }
+        let detail = transport ?? messages.last { $0.hasPrefix("rsync:") }
+        let base = "rsync exit \(code): \(RsyncExit.meaning(code))"
+        return detail.map { base + " — " + BackupConfig.printable($0) } ?? base
+    }
+}

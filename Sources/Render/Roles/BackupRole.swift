@@ -1,0 +1,194 @@
+import Spec
+
+/// The backup server: its own SSH key (authorized on the source for the backup account only,
+/// from the server's address only), the source's pinned host key, `/etc/gpucluster/backup.json`,
+/// and timers for `gpucluster backup run` (the spec's schedule) and `verify` (weekly).
+/// The source never gets a credential for the server: the server pulls (anti-ransomware).
+struct BackupRole: AnsibleRole {
+    let name = "backup"
+
+    func files(_ spec: ClusterSpec) -> [RenderedFile] {
+        role(tasks: """
+            - name: Install rsync and the SSH client
+              ansible.builtin.apt:
+                name: [rsync, openssh-client]
+                state: present
+
+            - name: Create the snapshot folder (root only)
+              ansible.builtin.file:
+                path: "{{ backup_destination }}"
+                state: directory
+                owner: root
+                group: root
+                mode: "0700"
+
+            - name: Create root's SSH folder
+              ansible.builtin.file:
+                path: /root/.ssh
+                state: directory
+                owner: root
+                group: root
+                mode: "0700"
+
+            - name: Create the backup server's own SSH key (it never leaves this host)
+              ansible.builtin.command:
+                cmd: ssh-keygen -q -t ed25519 -N "" -C "gpucluster-backup@{{ inventory_hostname }}" -f /root/.ssh/gpucluster-backup
+                creates: /root/.ssh/gpucluster-backup
+
+            - name: Read the key's public half
+              ansible.builtin.slurp:
+                src: /root/.ssh/gpucluster-backup.pub
+              register: backup_public_key
+
+            - name: Let only this key in as the backup account on the source, only from this host
+              ansible.posix.authorized_key:
+                user: "{{ gpucluster_backup.account }}"
+                key: "{{ backup_public_key.content | b64decode | trim }}"
+                key_options: from="{{ gpucluster_backup.server_address }}",restrict
+                exclusive: true
+              delegate_to: "{{ gpucluster_backup.source_host }}"
+
+            - name: Read the source's SSH host key
+              ansible.builtin.slurp:
+                src: /etc/ssh/ssh_host_ed25519_key.pub
+              delegate_to: "{{ gpucluster_backup.source_host }}"
+              register: backup_source_host_key
+
+            - name: Create /etc/gpucluster
+              ansible.builtin.file:
+                path: /etc/gpucluster
+                state: directory
+                owner: root
+                group: root
+                mode: "0755"
+
+            - name: Pin the source's host key (no trust on first use)
+              ansible.builtin.copy:
+                content: "{{ gpucluster_backup.source_address }} {{ (backup_source_host_key.content | b64decode).split()[0:2] | join(' ') }}\\n"
+                dest: /etc/gpucluster/backup_known_hosts
+                owner: root
+                group: root
+                mode: "0644"
+
+            - name: Write the backup configuration
+              ansible.builtin.template:
+                src: backup.json.j2
+                dest: /etc/gpucluster/backup.json
+                owner: root
+                group: root
+                mode: "0600"
+
+            - name: Install the backup and verification units
+              ansible.builtin.template:
+                src: "{{ item }}.j2"
+                dest: "/etc/systemd/system/{{ item }}"
+                owner: root
+                group: root
+                mode: "0644"
+              loop:
+                - gpucluster-backup.service
+                - gpucluster-backup.timer
+                - gpucluster-backup-verify.service
+                - gpucluster-backup-verify.timer
+              notify: Reload the backup timers
+
+            - name: Run backups and verifications on their schedules
+              ansible.builtin.systemd_service:
+                name: "{{ item }}"
+                enabled: true
+                state: started
+                daemon_reload: true
+              loop:
+                - gpucluster-backup.timer
+                - gpucluster-backup-verify.timer
+
+            """,
+             handlers: """
+            - name: Reload the backup timers
+              ansible.builtin.systemd_service:
+                name: "{{ item }}"
+                state: restarted
+                daemon_reload: true
+              loop:
+                - gpucluster-backup.timer
+                - gpucluster-backup-verify.timer
+
+            """,
+             defaults: """
+            backup_destination: /srv/gpucluster-backup
+            # Verification reads every file on both sides: weekly, not after every run.
+            backup_verify_on_calendar: "Sun *-*-* 05:00:00"
+
+            """,
+             templates: [
+                ("backup.json.j2", Self.config),
+                ("gpucluster-backup.service.j2", Self.unit(verb: "run", description: "pull a snapshot from {{ gpucluster_backup.source_host }}", timeout: "20h")),
+                ("gpucluster-backup.timer.j2", Self.timer(description: "gpucluster backup: {{ gpucluster_backup.schedule }}", calendar: "{{ gpucluster_backup.on_calendar }}")),
+                ("gpucluster-backup-verify.service.j2", Self.unit(verb: "verify", description: "compare the newest snapshot with {{ gpucluster_backup.source_host }} by checksum", timeout: "20h")),
+                ("gpucluster-backup-verify.timer.j2", Self.timer(description: "gpucluster backup verification: weekly", calendar: "{{ backup_verify_on_calendar }}")),
+             ])
+    }
+
+    /// Read by `gpucluster backup` (BackupConfig); every field is required there.
+    static let config = """
+    {
+      "source": "{{ gpucluster_backup.account }}@{{ gpucluster_backup.source_address }}",
+      "paths": {{ gpucluster_backup.paths | to_json }},
+      "destination": "{{ backup_destination }}",
+      "keepDaily": {{ gpucluster_backup.keep.daily }},
+      "keepWeekly": {{ gpucluster_backup.keep.weekly }},
+      "keepMonthly": {{ gpucluster_backup.keep.monthly }},
+      "statePath": "/var/lib/gpucluster/backup-state.json",
+      "ssh": "ssh -i /root/.ssh/gpucluster-backup -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/etc/gpucluster/backup_known_hosts -o ConnectTimeout=30",
+      "remoteRsync": "sudo -n /usr/bin/rsync",
+      "rsync": "/usr/bin/rsync"
+    }
+
+    """
+
+    static func unit(verb: String, description: String, timeout: String) -> String {
+        """
+        # {{ ansible_managed }}
+        [Unit]
+        Description=gpucluster backup: \(description)
+        Wants=network-online.target
+        After=network-online.target
+
+        [Service]
+        Type=oneshot
+        ExecStart=/usr/local/bin/gpucluster backup \(verb) --config /etc/gpucluster/backup.json
+        Nice=10
+        IOSchedulingClass=idle
+        TimeoutStartSec=\(timeout)
+        # Root, because snapshots keep every file's owner; otherwise little else.
+        StateDirectory=gpucluster
+        NoNewPrivileges=yes
+        PrivateTmp=yes
+        ProtectSystem=strict
+        ReadWritePaths={{ backup_destination }}
+        ProtectHome=read-only
+        ProtectKernelTunables=yes
+        ProtectKernelModules=yes
+        ProtectControlGroups=yes
+        RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
+
+        """
+    }
+
+    static func timer(description: String, calendar: String) -> String {
+        """
+        # {{ ansible_managed }}
+        [Unit]
+        Description=\(description)
+
+        [Timer]
+        OnCalendar=\(calendar)
+        # A run missed while the server was off happens at the next boot.
+        Persistent=true
+
+        [Install]
+        WantedBy=timers.target
+
+        """
+    }
+}

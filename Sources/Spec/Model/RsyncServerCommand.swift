@@ -1,0 +1,21 @@
+/// The command a backup pull starts on the source, as rsync itself builds it: what the backup
+/// account's sudoers entry must list, exactly (DESIGN.md: never `rsync --server --sender *`,
+/// which lets the caller write and delete as root).
+///
+/// `gpucluster backup` pulls with `rsync -aR --numeric-ids` (plus `-n -c` to verify); rsync 3.2
+/// and later (Debian 12) turn that into the strings below. A test records what the installed
+/// rsync really sends and compares.
+public enum RsyncServerCommand {
+    public static let rsync = "/usr/bin/rsync"
+    /// Short options of the pull: `-a` (`logDtpr`), `-R`, then the capability string.
+    public static let pullFlags = "-logDtprRe.iLsfxCIvu"
+    /// The verification: dry run (`n`) and checksums (`c`).
+    public static let verifyFlags = "-nlogDtprcRe.iLsfxCIvu"
+
+    public static func pull(paths: [String]) -> String { line(pullFlags, paths) }
+    public static func verify(paths: [String]) -> String { line(verifyFlags, paths) }
+
+    static func line(_ flags: String, _ paths: [String]) -> String {
+        ([rsync, "--server", "--sender", flags, "--numeric-ids", "."] + paths).joined(separator: " ")
+    }
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import Backup
+import Foundation
+
+/// `gpucluster backup …`, on the backup server (the backup role installs a timer for `run`
+/// and one for `verify`). Exit codes: 0 ok, 1 error, 2 verification found differences.
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Pull hard-linked snapshots from the source, verify them by checksum, list, restore.",
+        discussion: """
+        Runs on the backup server, which pulls over ssh (the source holds no key to it) as a
+        service account whose sudo allows exactly two rsync commands. Each outcome goes to the
+        state file the agent reports (gpucluster_backup_*), and stale or failed backups alert.
+        """,
+        subcommands: [Run.self, Verify.self, List.self, Restore.self])
+
+    struct Options: ParsableArguments {
+        @Option(help: "The backup config (written by the backup role).") var config = BackupConfig.defaultPath
+
+        func load() throws -> BackupConfig {
+            do { return try BackupConfig.load(path: config) } catch {
+                printError("gpucluster backup: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Pull a new snapshot, then drop those the keep: rules no longer keep.")
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let job = BackupJob(config: try options.load())
+            let result: BackupJob.RunResult
+            do { result = try job.run(progress: BackupProgress.reporter(verb: "pulling")) } catch {
+                printError("gpucluster backup run: \(error)")
+                throw ExitCode(1)
+            }
+            guard result.succeeded else {
+                printError("gpucluster backup run: FAILED: \(result.message)")
+                printError("(the partial copy is kept and continued by the next run; the last good snapshot is untouched)")
+                throw ExitCode(1)
+            }
+            let bytes = result.bytesTransferred.map { ", \(BackupProgress.size($0)) copied" } ?? ""
+            print("snapshot \(result.snapshot.map { "\($0)" } ?? "?"): \(result.itemsChanged) changed\(bytes); \(result.snapshotsKept) kept"
+                  + (result.pruned.isEmpty ? "" : ", removed \(result.pruned.map { "\($0)" }.joined(separator: " "))"))
+            if !result.message.isEmpty { print("note: \(result.message)") }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare the newest snapshot with the source by checksum (copies nothing).",
+            discussion: """
+            rsync exits 0 even when checksums differ, so the verdict comes from its itemized
+            output: a file with the same size and time but different content fails the check.
+            Files changed on the source since the snapshot are counted, not failed.
+            """)
+        @OptionGroup var options: Options
+        @Option(help: "At most this many differing files are listed.") var show = 50
+
+        func run() throws {
+            let job = BackupJob(config: try options.load())
+            let r: BackupJob.VerifyResult
+            do { r = try job.verify(progress: BackupProgress.reporter(verb: "checking")) } catch {
+                printError("gpucluster backup verify: \(error)")
+                throw ExitCode(1)
+            }
+            guard r.message.isEmpty else {
+                printError("gpucluster backup verify: could not verify \(r.snapshot): \(r.message)")
+                throw ExitCode(1)
+            }
+            let f = r.findings
+            print("snapshot \(r.snapshot): \(f.mismatched.count) differing, \(f.changedSince) changed, \(f.addedSince) added, \(f.deletedSince) deleted on the source since")
+            for name in f.mismatched.prefix(max(0, show)) { print("  DIFFERS  \(BackupConfig.printable(name))") }
+            if f.mismatched.count > show { print("  … and \(f.mismatched.count - show) more") }
+            if !r.ok {
+                printError("gpucluster backup verify: FAILED: \(f.mismatched.count) file(s) differ with the same size and time")
+                throw ExitCode(2)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Snapshots, why each is kept, and the last run and verification.")
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let l = BackupJob(config: try options.load()).list()
+            let now = Int(time(nil))
+            if l.snapshots.isEmpty { print("no snapshots yet") }
+            for s in l.snapshots { print("\(s.name)  \(BackupProgress.age(now - s.name.time)) ago  \(s.reasons.joined(separator: ", "))") }
+            for p in l.partials { print("\(p).partial  unfinished (continued by the next run)") }
+            let st = l.state
+            if let t = st.lastSuccess { print("last success: \(BackupProgress.age(now - Int(t))) ago") }
+            if let code = st.exitCode, code != 0 && code != 24 { print("last run FAILED: \(BackupConfig.printable(st.message ?? "exit \(code)"))") }
+            if let t = st.lastVerify { print("last verification: \(BackupProgress.age(now - Int(t))) ago, \(st.verifyOK == true ? "ok" : "FAILED")") }
+        }
+    }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a path as it was in a snapshot into a new folder on this machine.",
+            discussion: "The source cannot be written from the backup server (by design): copy the restored files back from here.")
+        @OptionGroup var options: Options
+        @Argument(help: "A snapshot name from `backup list`, or latest.") var snapshot: String
+        @Argument(help: "An absolute path under a backed-up path, e.g. /home/alice/thesis.") var path: String
+        @Option(help: "A new or empty folder to restore into.") var to: String
+
+        func run() throws {
+            let job = BackupJob(config: try options.load())
+            do {
+                let code = try job.restore(snapshot: snapshot, path: path, to: to)
+                guard code == 0 else {
+                    printError("gpucluster backup restore: rsync exit \(code)")
+                    throw ExitCode(1)
+                }
+                print("restored \(BackupConfig.printable(path)) into \(BackupConfig.printable(to))")
+            } catch let e as BackupError {
+                printError("gpucluster backup restore: \(e)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+/// Progress lines for long runs: every 2 s on a terminal, every minute in the journal.
+enum BackupProgress {
+    static func reporter(verb: String) -> (BackupJob.Progress) -> Void {
+        let interactive = isatty(2) == 1
+        nonisolated(unsafe) var lastPrinted = -1000
+        return { p in
+            guard interactive || p.seconds - lastPrinted >= 60 else { return }
+            lastPrinted = p.seconds
+            let line = "\(verb): \(p.items) items\(p.bytes > 0 ? ", \(size(p.bytes))" : "") [\(p.seconds / 60):\(String(format: "%02d", p.seconds % 60))]"
+            if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8)) } else { printError(line) }
+        }
+    }
+
+    static func size(_ bytes: Int) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var v = Double(bytes), i = 0
+        while v >= 1000 && i < units.count - 1 { v /= 1000; i += 1 }
+        return i == 0 ? "\(bytes) B" : String(format: "%.1f %@", v, units[i])
+    }
+
+    static func age(_ seconds: Int) -> String {
+        let s = max(0, seconds)
+        if s < 120 { return "\(s) s" }
+        if s < 7200 { return "\(s / 60) min" }
+        if s < 172_800 { return "\(s / 3600) h" }
+        return "\(s / 86_400) days"
+    }
+}
