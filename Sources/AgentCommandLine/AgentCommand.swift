@@ -39,6 +39,7 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(help: "passwd-format file read before the system user database.") var passwd: String?
     @Flag(help: "Collect once, print the metrics and exit.") var once = false
     @Flag(help: .hidden) var exitWithParent = false
+    @Flag(help: "Keep the code pages start-up touched resident (for measuring what releasing them saves).") var keepStartupPages = false
 
     public func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
@@ -77,9 +78,11 @@ public struct AgentCommand: AsyncParsableCommand {
         }
         writeLine("gpucluster agent \(AgentVersion.string): GPU backend \(backend.name)", to: STDERR_FILENO)
         let host = self.host
+        let releaseStartupPages = !keepStartupPages
         try await AgentServer.run(agent: agent, host: host, port: port) { bound in
             // Written straight to fd 1 so a parent reading the pipe sees it at once.
             writeLine("listening on http://\(host):\(bound)", to: STDOUT_FILENO)
+            if releaseStartupPages { StartupPages.release() }   // start-up is over: its code pages can go
         }
         agent.stop()
         CommandRunner.terminateAll()   // a hung nvidia-smi must not outlive the agent
