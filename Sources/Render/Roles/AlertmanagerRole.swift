@@ -11,6 +11,7 @@ struct AlertmanagerRole: AnsibleRole {
               ansible.builtin.apt:
                 name: prometheus-alertmanager
                 state: present
+              when: "'prometheus-alertmanager' not in ansible_facts.packages | default({})"
 
             - name: Route every alert to gpucluster notify
               ansible.builtin.template:

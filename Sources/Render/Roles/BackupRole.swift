@@ -13,6 +13,7 @@ struct BackupRole: AnsibleRole {
               ansible.builtin.apt:
                 name: [rsync, openssh-client]
                 state: present
+              when: "['rsync', 'openssh-client'] | reject('in', ansible_facts.packages | default({})) | list | length > 0"
 
             - name: Create the snapshot folder (root only)
               ansible.builtin.file:

@@ -23,12 +23,19 @@ struct BaseRole: AnsibleRole {
                 group: root
                 mode: "0644"
 
+            # apt is the slowest module to start (it loads the package cache): every role's
+            # install task runs only when one of its packages is missing.
+            - name: Read which packages are installed
+              ansible.builtin.package_facts:
+                manager: apt
+
             - name: Install the base packages
               ansible.builtin.apt:
                 name: "{{ base_packages }}"
                 state: present
                 update_cache: true
                 cache_valid_time: 3600
+              when: base_packages | reject('in', ansible_facts.packages | default({})) | list | length > 0
 
             # The time zone as Debian's tzdata keeps it (two files), not through timedatectl:
             # its D-Bus call can time out on a busy host and then reads as a change.

@@ -13,6 +13,7 @@ struct FirewallRole: AnsibleRole {
               ansible.builtin.apt:
                 name: ufw
                 state: present
+              when: "'ufw' not in ansible_facts.packages | default({})"
 
             - name: Track open connections before any rule can drop packets
               # A kernel with no rules tracks no connections; enabling ufw would then see the

@@ -11,7 +11,9 @@ struct NFSRole: AnsibleRole {
               ansible.builtin.apt:
                 name: nfs-kernel-server
                 state: present
-              when: inventory_hostname in groups['nfs_servers']
+              when:
+                - inventory_hostname in groups['nfs_servers']
+                - "'nfs-kernel-server' not in ansible_facts.packages | default({})"
 
             - name: NFSv4 only
               ansible.builtin.copy:
@@ -49,7 +51,9 @@ struct NFSRole: AnsibleRole {
               ansible.builtin.apt:
                 name: nfs-common
                 state: present
-              when: inventory_hostname not in groups['nfs_servers']
+              when:
+                - inventory_hostname not in groups['nfs_servers']
+                - "'nfs-common' not in ansible_facts.packages | default({})"
 
             - name: Mount the exports
               ansible.posix.mount:

@@ -11,6 +11,7 @@ struct PrometheusRole: AnsibleRole {
               ansible.builtin.apt:
                 name: prometheus
                 state: present
+              when: "'prometheus' not in ansible_facts.packages | default({})"
 
             - name: Keep the spec's retention
               ansible.builtin.copy:

@@ -37,7 +37,7 @@ struct PythonRole: AnsibleRole {
               ansible.builtin.apt:
                 name: "{{ python_packages }}"
                 state: present
-              when: python_holds_homes and python_packages | length > 0
+              when: python_holds_homes and python_packages | reject('in', ansible_facts.packages | default({})) | list | length > 0
 
             - name: Conda users need a pinned installer checksum
               ansible.builtin.assert:

@@ -13,6 +13,7 @@ struct RsyslogRole: AnsibleRole {
               ansible.builtin.apt:
                 name: rsyslog
                 state: present
+              when: "'rsyslog' not in ansible_facts.packages | default({})"
 
             - name: Receive the cluster's logs, one folder per host
               ansible.builtin.template:

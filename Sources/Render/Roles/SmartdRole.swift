@@ -11,6 +11,7 @@ struct SmartdRole: AnsibleRole {
               ansible.builtin.apt:
                 name: smartmontools
                 state: present
+              when: "'smartmontools' not in ansible_facts.packages | default({})"
 
             - name: Install the notification hook
               ansible.builtin.copy:

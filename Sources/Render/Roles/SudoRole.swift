@@ -11,6 +11,7 @@ struct SudoRole: AnsibleRole {
               ansible.builtin.apt:
                 name: sudo
                 state: present
+              when: "'sudo' not in ansible_facts.packages | default({})"
 
             - name: Admins and service accounts in sudoers.d
               ansible.builtin.template:
