@@ -15,7 +15,14 @@ out.append("users:")
 key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPoVCYbDZcHw7JoWHKjVp5exez1SKGkJakXa1umNHwcH"
 for u in range(users):
     out.append(f"  - {{ name: user{u:04d}, uid: {3000 + u}, github: user{u:04d}, keys: [\"{key} user{u:04d}@laptop\"] }}")
-out += ["services:",
+out += ["serviceAccounts:",
+        "  - name: backup-reader",
+        "    uid: 990",
+        "    on: [bastion]",
+        "    sudo:",
+        "      - /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc",
+        "      - /usr/bin/rsync --server --sender -nlogDtprcRe.iLsfxCIvu --numeric-ids . /home /etc",
+        "services:",
         "  ssh: { tcp: [22], from: [public, internal] }",
         "  nfs: { tcp: [2049], on: [nfs-server], from: [internal], insideOnly: true }",
         "  syslog: { tcp: [514], on: [log-sink], from: [internal], insideOnly: true }",
