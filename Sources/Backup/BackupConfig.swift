@@ -92,17 +92,15 @@ public struct BackupConfig: Codable, Sendable, Equatable {
         return out
     }
 
-    /// `[A-Za-z0-9._/+-]` only: these paths go into sudoers lines and rsync's remote command.
-    static func isSafeAbsolutePath(_ p: String) -> Bool {
-        p.hasPrefix("/") && p.count <= 1024 && !p.split(separator: "/").contains("..")
-            && p.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._/+-".unicodeScalars.contains($0)) }
-    }
+    /// See `RsyncServerCommand.isPlainAbsolutePath` (validate uses the same rule).
+    static func isSafeAbsolutePath(_ p: String) -> Bool { RsyncServerCommand.isPlainAbsolutePath(p) }
 
     static func isAccountAtHost(_ s: String) -> Bool {
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, parts[0].count <= 32, parts[1].count <= 253 else { return false }
         let account = parts[0].unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isLowercase || ("0"..."9").contains($0) || "_-".unicodeScalars.contains($0)) }
-        let host = parts[1].unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ".-:".unicodeScalars.contains($0)) }
+        // No ':' (rsync splits the source there; `::` would mean its daemon).
+        let host = parts[1].unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ".-".unicodeScalars.contains($0)) }
         return account && host && !parts[0].hasPrefix("-") && !parts[1].hasPrefix("-")
     }
 

@@ -11,9 +11,14 @@ public struct BackupJob: Sendable {
     let now: @Sendable () -> Int
     var store: SnapshotStore { SnapshotStore(root: config.destination) }
 
-    public init(config: BackupConfig, now: @escaping @Sendable () -> Int = { Int(time(nil)) }) {
+    /// Called when another run or verification holds the destination and this one waits.
+    let waiting: @Sendable () -> Void
+
+    public init(config: BackupConfig, now: @escaping @Sendable () -> Int = { Int(time(nil)) },
+                waiting: @escaping @Sendable () -> Void = {}) {
         self.config = config
         self.now = now
+        self.waiting = waiting
     }
 
     /// How far a run or verification has got.
@@ -47,8 +52,9 @@ public struct BackupJob: Sendable {
     public func run(progress: ((Progress) -> Void)? = nil) throws(BackupError) -> RunResult {
         let store = self.store
         try store.prepare()
-        let lockFD = try store.lock()
+        let lockFD = try store.lock(waiting: waiting)
         defer { close(lockFD) }
+        for leftover in store.interruptedDeletions() { try store.remove(leftover) }
         let start = now()
         var name = SnapshotName(time: start)
         let existing = store.snapshots()
@@ -91,22 +97,30 @@ public struct BackupJob: Sendable {
         try store.setLatest(name)
         let decision = Retention(daily: config.keepDaily, weekly: config.keepWeekly, monthly: config.keepMonthly)
             .decide(store.snapshots())
-        for old in decision.remove { try store.remove(store.path(old)) }
-        let kept = store.snapshots().count
-        let note = code == 24 ? "some files vanished while copying (normal on a live system)" : ""
+        var note = code == 24 ? "some files vanished while copying (normal on a live system)" : ""
+        // The success is recorded before pruning: a deletion that fails must not hide it.
         try BackupState.update(config.statePath) { s in
             s.lastRunStart = Double(start); s.lastRunEnd = Double(end); s.lastSuccess = Double(end)
-            s.exitCode = Int(code); s.bytesTransferred = transferred.map(Double.init); s.snapshots = kept; s.message = note
+            s.exitCode = Int(code); s.bytesTransferred = transferred.map(Double.init); s.message = note
+            s.snapshots = decision.keep.count + decision.remove.count
         }
+        var pruned: [SnapshotName] = []
+        for old in decision.remove {
+            do { try store.delete(old); pruned.append(old) } catch {
+                note = (note.isEmpty ? "" : note + "; ") + "retention: \(error)"
+            }
+        }
+        let kept = store.snapshots().count
+        try BackupState.update(config.statePath) { s in s.snapshots = kept; s.message = note }
         return RunResult(snapshot: name, exitCode: code, succeeded: true, message: note, itemsChanged: changed,
-                         bytesTransferred: transferred, pruned: decision.remove, snapshotsKept: kept)
+                         bytesTransferred: transferred, pruned: pruned, snapshotsKept: kept)
     }
 
     /// Compares the newest snapshot with the source by checksum, without copying anything.
     public func verify(progress: ((Progress) -> Void)? = nil) throws(BackupError) -> VerifyResult {
         let store = self.store
         try store.prepare()
-        let lockFD = try store.lock()
+        let lockFD = try store.lock(waiting: waiting)
         defer { close(lockFD) }
         guard let newest = store.snapshots().last else {
             throw BackupError("nothing to verify: no snapshot in \(store.snapshotsDir) yet (run `gpucluster backup run` first)")
@@ -149,14 +163,27 @@ public struct BackupJob: Sendable {
             }
             chosen = s
         }
-        guard BackupConfig.isSafeAbsolutePath(path), config.paths.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) else {
+        guard BackupConfig.isSafeAbsolutePath(path), config.paths.contains(where: { Self.isWithin(path, $0) }) else {
             throw BackupError("'\(BackupConfig.printable(path))' is not under a backed-up path (\(config.paths.joined(separator: ", ")))")
         }
-        guard BackupConfig.isSafeAbsolutePath(target), !(target + "/").hasPrefix(config.destination + "/") else {
+        guard BackupConfig.isSafeAbsolutePath(target), !Self.isWithin(Self.resolved(target), Self.resolved(config.destination)) else {
             throw BackupError("the target must be an absolute plain path outside \(config.destination)")
         }
-        let inSnapshot = store.path(chosen) + path
-        guard FileManager.default.fileExists(atPath: inSnapshot) else {
+        let snapshotRoot = store.path(chosen)
+        let inSnapshot = snapshotRoot + path
+        // A symlink inside the snapshot (a user's `~/x -> /root/.ssh`) would lead rsync out of
+        // the snapshot, into this server's own files: every folder on the way must be a folder.
+        var walked = snapshotRoot
+        for component in path.split(separator: "/").dropLast() {
+            walked += "/" + component
+            var st = stat()
+            guard lstat(walked, &st) == 0 else { throw BackupError("\(path) is not in snapshot \(chosen)") }
+            guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw BackupError("\(BackupConfig.printable(String(walked.dropFirst(snapshotRoot.count)))) is a symlink or file in snapshot \(chosen), not a folder: restore it, not a path through it")
+            }
+        }
+        var st = stat()
+        guard lstat(inSnapshot, &st) == 0 else {
             throw BackupError("\(path) is not in snapshot \(chosen)")
         }
         if let entries = try? FileManager.default.contentsOfDirectory(atPath: target), !entries.isEmpty {
@@ -170,6 +197,25 @@ public struct BackupJob: Sendable {
         } catch {
             throw BackupError("cannot run \(config.rsync): \(error)")
         }
+    }
+
+    /// `path` is `root` or inside it.
+    static func isWithin(_ path: String, _ root: String) -> Bool {
+        root == "/" || path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+    }
+
+    /// The path with symlinks resolved as far as it exists (the rest appended).
+    static func resolved(_ path: String) -> String {
+        var existing = path, rest: [String] = []
+        while !existing.isEmpty, existing != "/" {
+            if let r = realpath(existing, nil) {
+                defer { free(r) }
+                return ([String(cString: r)] + rest.reversed()).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+            }
+            rest.append((existing as NSString).lastPathComponent)
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        return path
     }
 
     /// Snapshots, newest first, with why each is kept; unfinished runs; and the state file.

@@ -37,7 +37,7 @@ public enum RsyncLine: Sendable, Equatable {
 /// What a checksum dry run (`rsync -n -c`) against the newest snapshot found. rsync exits 0
 /// whatever it finds, so the itemized lines are the verdict (DESIGN.md: rsync exit 0 is not proof).
 public struct VerifyFindings: Sendable, Equatable {
-    /// Same size and modification time on both sides, different content: the copy (or the
+    /// Same modification time on both sides but different content or size: the copy (or the
     /// original) changed without anything saying so. Each one fails the verification.
     public var mismatched: [String] = []
     /// Changed on the source since the snapshot (size or time differ): expected, not errors.
@@ -54,7 +54,9 @@ public struct VerifyFindings: Sendable, Equatable {
             guard f[1] == UInt8(ascii: "f") else { return }
             if flags.contains("+++++++++") { addedSince += 1; return }
             let checksum = f[2] == UInt8(ascii: "c"), size = f[3] == UInt8(ascii: "s"), time = f[4] == UInt8(ascii: "t")
-            if checksum && !size && !time { mismatched.append(name) }
+            // Content or size changed while the time did not: nothing that changes a file
+            // normally does that (bit rot, truncation, or a change that hid itself).
+            if (checksum || size) && !time { mismatched.append(name) }
             else if checksum || size || time { changedSince += 1 }
         case .deleting:
             deletedSince += 1

@@ -38,13 +38,20 @@ struct SnapshotStore {
         return lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// Takes the lock for this destination, or says who holds it. Released when the process ends.
-    func lock() throws(BackupError) -> Int32 {
+    /// Takes the lock for this destination, waiting for a run or verification in progress
+    /// (`waiting` says so first). The timers of both can fire together (after a boot: both are
+    /// Persistent=); neither may be lost. systemd's TimeoutStartSec bounds the wait.
+    /// Released when the process ends.
+    func lock(waiting: () -> Void = {}) throws(BackupError) -> Int32 {
         let fd = open(root + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw BackupError("cannot open \(root)/.lock: \(String(cString: strerror(errno)))") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            throw BackupError("another backup run or verification is in progress on \(root)")
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return fd }
+        waiting()
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                close(fd)
+                throw BackupError("cannot lock \(root)/.lock: \(String(cString: strerror(errno)))")
+            }
         }
         return fd
     }
@@ -62,6 +69,21 @@ struct SnapshotStore {
         do { try FileManager.default.removeItem(atPath: path) } catch {
             throw BackupError("cannot remove \(path): \(error.localizedDescription)")
         }
+    }
+
+    /// Deletes a snapshot so that an interrupted deletion never leaves a half snapshot under a
+    /// snapshot's name: renamed to `NAME.deleting` first (never taken for a snapshot), then
+    /// removed; leftovers of an interrupted deletion go at the next run.
+    func delete(_ s: SnapshotName) throws(BackupError) {
+        let doomed = "\(snapshotsDir)/\(s).deleting"
+        try move(path(s), doomed)
+        try remove(doomed)
+    }
+
+    /// `NAME.deleting` folders an interrupted deletion left.
+    func interruptedDeletions() -> [String] {
+        names().filter { n in n.hasSuffix(".deleting") && SnapshotName(String(n.dropLast(".deleting".count))) != nil }
+            .map { "\(snapshotsDir)/\($0)" }
     }
 
     func move(_ from: String, _ to: String) throws(BackupError) {

@@ -28,7 +28,7 @@ public enum CommandRunner {
     }
 
     /// Process groups of children still running, so a shutting-down agent can end them.
-    private static let active = ActiveGroups()
+    static let active = ActiveGroups()
 
     /// Sets a spawn's signal mask empty and common signals to their defaults, so children do
     /// not inherit a server's blocked or ignored signals (a `sleep` ignoring SIGTERM never stops).

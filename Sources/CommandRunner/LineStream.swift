@@ -22,6 +22,8 @@ extension CommandRunner {
         }
         close(fds[1])
         guard rc == 0 else { close(fds[0]); throw .cannotStart(path, rc) }
+        active.insert(pid)   // so that terminateAll() (a signal handler) can end it
+        defer { active.remove(pid) }
         var pending: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {

@@ -45,6 +45,18 @@ struct SmartAndBackupTests {
         #expect(d.lastSelfTestAgeHours == 20)
     }
 
+    /// The ATA log keeps lifetime hours in 16 bits; NVMe results 1–4, 8, 9 are aborts.
+    @Test("self-test age past 65,535 power-on hours; an aborted NVMe self-test is unknown, not failed")
+    func wrapsAndAborts() {
+        let old = Self.ata.replacingOccurrences(of: #""power_on_time":{"hours":12000}"#, with: #""power_on_time":{"hours":70000}"#)
+            .replacingOccurrences(of: #""lifetime_hours":11990"#, with: "\"lifetime_hours\":\(69_990 % 65_536)")
+        #expect(SmartReport.parse(device: "/dev/sda", json: Data(old.utf8)).lastSelfTestAgeHours == 10)
+        let aborted = Self.nvme.replacingOccurrences(of: #""self_test_result":{"value":7}"#, with: #""self_test_result":{"value":2}"#)
+        #expect(SmartReport.parse(device: "/dev/nvme0", json: Data(aborted.utf8)).lastSelfTestPassed == nil)
+        let passed = Self.nvme.replacingOccurrences(of: #""self_test_result":{"value":7}"#, with: #""self_test_result":{"value":0}"#)
+        #expect(SmartReport.parse(device: "/dev/nvme0", json: Data(passed.utf8)).lastSelfTestPassed == true)
+    }
+
     @Test("garbage from smartctl is an error on the disk, not a crash")
     func garbage() {
         #expect(SmartReport.parse(device: "/dev/x", json: Data("not json".utf8)).error != nil)

@@ -80,6 +80,9 @@ struct BackupLogicTests {
         #expect(problems.contains("destination must not be /"))
         #expect(problems.contains("keeps no snapshot at all"))
         #expect(problems.contains("ssh must be a one-line command"))
+        var colon = good
+        colon.source = "backup-reader@host::module"
+        #expect(colon.problems().contains { $0.hasPrefix("source must be ACCOUNT@HOST") }, "rsync would take :: for its daemon")
     }
 
     @Test("the sudo strings the spec needs are the ones rsync sends; validate says so when they are missing")
@@ -94,5 +97,9 @@ struct BackupLogicTests {
         let noAccount = ExampleSpec.text.replacingOccurrences(of: "  server: backup\n", with: "  server: backup\n  account: nobody-here\n")
         let d3 = SpecLoader.load(text: noAccount).diagnostics
         #expect(d3.contains { $0.severity == .error && $0.message.contains("backup.account 'nobody-here' is not among serviceAccounts") })
+        // A path the sudoers line could not hold as it is: refused by validate, not at 01:30.
+        let spaced = ExampleSpec.text.replacingOccurrences(of: "  paths: [/home, /etc]\n", with: "  paths: [/home, \"/srv/lab data\"]\n")
+        #expect(spaced != ExampleSpec.text)
+        #expect(SpecLoader.load(text: spaced).diagnostics.contains { $0.severity == .error && $0.message.contains("without '..', spaces or shell characters") })
     }
 }

@@ -111,15 +111,26 @@ struct BackupRsyncTests {
         try fh.seek(toOffset: 100_000); fh.write(Data([8])); try fh.close()
         var times = [timespec(tv_sec: st.st_atim.tv_sec, tv_nsec: st.st_atim.tv_nsec), timespec(tv_sec: st.st_mtim.tv_sec, tv_nsec: st.st_mtim.tv_nsec)]
         #expect(utimensat(AT_FDCWD, copy, &times, 0) == 0)
-        // A file changed on the source since (size differs) is not a failure.
+        // A truncated copy whose time was kept: also a mismatch.
+        let chapter = f.snapshotFile(s, "home/alice/thesis/ch1.tex")
+        var cst = stat()
+        #expect(stat(chapter, &cst) == 0)
+        #expect(truncate(chapter, 3) == 0)
+        var ctimes = [timespec(tv_sec: cst.st_atim.tv_sec, tv_nsec: cst.st_atim.tv_nsec), timespec(tv_sec: cst.st_mtim.tv_sec, tv_nsec: cst.st_mtim.tv_nsec)]
+        #expect(utimensat(AT_FDCWD, chapter, &ctimes, 0) == 0)
+        // A file changed on the source since (size and time differ) is not a failure.
         try "Port 2222\n".write(toFile: f.source + "/etc/sshd.conf", atomically: true, encoding: .utf8)
+        // (A minute later: a change within the same second could keep the same time.)
+        var later = [timespec(tv_sec: cst.st_mtim.tv_sec + 60, tv_nsec: 0), timespec(tv_sec: cst.st_mtim.tv_sec + 60, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, f.source + "/etc/sshd.conf", &later, 0) == 0)
 
         let v = try f.job(at: 1_795_000_100).verify()
         #expect(v.exitCode == 0, "rsync itself says nothing is wrong")
         #expect(!v.ok)
-        #expect(v.findings.mismatched == [String((f.source + "/home/alice/data.bin").dropFirst())])
+        #expect(v.findings.mismatched.sorted() == [String((f.source + "/home/alice/data.bin").dropFirst()),
+                                                   String((f.source + "/home/alice/thesis/ch1.tex").dropFirst())])
         #expect(v.findings.changedSince == 1)
-        #expect(f.state()?.verifyOK == false && f.state()?.verifyMismatches == 1)
+        #expect(f.state()?.verifyOK == false && f.state()?.verifyMismatches == 2)
 
         // The command says so, with exit 2 and the file's name.
         let configPath = f.dir + "/backup.json"
@@ -127,7 +138,7 @@ struct BackupRsyncTests {
         let cli = try Tools.run(Binary.gpucluster, ["backup", "verify", "--config", configPath])
         #expect(cli.status == 2, "\(cli.output) \(cli.error)")
         #expect(cli.output.contains("DIFFERS  \(String((f.source + "/home/alice/data.bin").dropFirst()))"))
-        #expect(cli.error.contains("FAILED: 1 file(s) differ"))
+        #expect(cli.error.contains("FAILED: 2 file(s) differ"))
     }
 
     @Test("failures are failures: a missing path (rsync 23) and a refused command keep the last good snapshot")
@@ -161,6 +172,40 @@ struct BackupRsyncTests {
         #expect(f.state()?.lastSuccess == Double(t0 + 10_800))
     }
 
+    /// Both timers are Persistent=: after a boot a run and a verification can start together.
+    @Test("a run waits for the lock another holds, says so, then runs")
+    func waitsForTheLock() throws {
+        if let why = Self.noRsync { print("backup rsync tests: SKIPPED: \(why)"); return }
+        let f = try Fixture()
+        try FileManager.default.createDirectory(atPath: f.config.destination, withIntermediateDirectories: true)
+        let fd = open(f.config.destination + "/.lock", O_RDWR | O_CREAT, 0o600)
+        #expect(fd >= 0 && flock(fd, LOCK_EX) == 0)
+        final class Outcome: @unchecked Sendable {
+            let lock = NSLock()
+            var waited = false
+            var succeeded: Bool?
+        }
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        let config = f.config
+        Thread.detachNewThread {
+            let job = BackupJob(config: config, now: { 1_795_000_000 }, waiting: { outcome.lock.withLock { outcome.waited = true } })
+            let ok = (try? job.run())?.succeeded ?? false
+            outcome.lock.withLock { outcome.succeeded = ok }
+            done.signal()
+        }
+        var waited = false
+        for _ in 0..<100 where !waited {
+            Thread.sleep(forTimeInterval: 0.05)
+            waited = outcome.lock.withLock { outcome.waited }
+        }
+        #expect(waited, "the run did not report that it waits")
+        #expect(outcome.lock.withLock { outcome.succeeded } == nil, "the run went ahead without the lock")
+        close(fd)
+        #expect(done.wait(timeout: .now() + 60) == .success)
+        #expect(outcome.lock.withLock { outcome.succeeded } == true)
+    }
+
     @Test("retention removes old snapshots and nothing else in the folder")
     func pruning() throws {
         if let why = Self.noRsync { print("backup rsync tests: SKIPPED: \(why)"); return }
@@ -173,10 +218,15 @@ struct BackupRsyncTests {
         for stray in ["notes.txt", "2026-02-31T000000Z", "evil; rm -rf"] {
             try "keep me".write(toFile: "\(snapshots)/\(stray)", atomically: true, encoding: .utf8)
         }
+        // What an interrupted deletion leaves: gone at the next run, never taken for a snapshot.
+        let interrupted = "\(snapshots)/\(SnapshotName(time: t0 - 90 * 86_400)).deleting"
+        try FileManager.default.createDirectory(atPath: interrupted + "/home", withIntermediateDirectories: true)
+        #expect(!BackupJob(config: f.config).list().snapshots.contains { $0.name == SnapshotName(time: t0 - 90 * 86_400) })
         var cfg = f.config
         cfg.keepDaily = 3; cfg.keepWeekly = 0; cfg.keepMonthly = 0
         let r = try BackupJob(config: cfg, now: { t0 + 86_400 }).run()
         #expect(r.succeeded && r.snapshotsKept == 3 && r.pruned.count == 29)
+        #expect(!FileManager.default.fileExists(atPath: interrupted))
         for stray in ["notes.txt", "2026-02-31T000000Z", "evil; rm -rf"] {
             #expect(FileManager.default.fileExists(atPath: "\(snapshots)/\(stray)"), "\(stray) was removed")
         }
@@ -207,6 +257,14 @@ struct BackupRsyncTests {
         refused("latest", f.source + "/home/alice", target, "is not empty")
         refused("latest", f.source + "/home/alice", f.config.destination + "/x", "outside")
         refused("latest", f.source + "/home/nobody", f.dir + "/r3", "is not in snapshot")
+
+        // A user's symlink in the snapshot must not lead restore into this server's own files.
+        try FileManager.default.createDirectory(atPath: f.dir + "/server-secret", withIntermediateDirectories: true)
+        try "private key".write(toFile: f.dir + "/server-secret/id", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: f.source + "/home/alice/x", withDestinationPath: f.dir + "/server-secret")
+        _ = try f.job(at: 1_795_086_400).run()
+        refused("latest", f.source + "/home/alice/x/id", f.dir + "/r4", "is a symlink or file in snapshot")
+        #expect(!FileManager.default.fileExists(atPath: f.dir + "/r4" + f.source + "/home/alice/x/id"))
     }
 
     @Test("bad config files: a clear message, exit 1, nothing created")

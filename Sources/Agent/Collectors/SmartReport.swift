@@ -56,10 +56,23 @@ public enum SmartReport {
         // ATA self-test log: newest first.
         if let newest = obj["ata_smart_self_test_log"]?["standard"]?["table"]?.array?.first {
             d.lastSelfTestPassed = newest["status"]?["passed"]?.bool
-            if let at = newest["lifetime_hours"]?.double, let now = d.powerOnHours { d.lastSelfTestAgeHours = max(0, now - at) }
+            // The ATA log keeps lifetime hours in 16 bits: compare modulo 65,536.
+            if let at = newest["lifetime_hours"]?.double, let now = d.powerOnHours {
+                var age = now - at
+                if now >= 65_536 {
+                    age = age.truncatingRemainder(dividingBy: 65_536)
+                    if age < 0 { age += 65_536 }
+                }
+                d.lastSelfTestAgeHours = max(0, age)
+            }
         }
         if let newest = obj["nvme_self_test_log"]?["table"]?.array?.first {
-            d.lastSelfTestPassed = newest["self_test_result"]?["value"]?.int == 0
+            // 0 passed; 5–7 failed (fatal error, failed segment); the others were aborted: unknown.
+            switch newest["self_test_result"]?["value"]?.int {
+            case 0: d.lastSelfTestPassed = true
+            case 5, 6, 7: d.lastSelfTestPassed = false
+            default: d.lastSelfTestPassed = nil
+            }
             if let at = newest["power_on_hours"]?.double, let now = d.powerOnHours { d.lastSelfTestAgeHours = max(0, now - at) }
         }
         return d

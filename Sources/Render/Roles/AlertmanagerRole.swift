@@ -11,6 +11,8 @@ struct AlertmanagerRole: AnsibleRole {
               ansible.builtin.apt:
                 name: prometheus-alertmanager
                 state: present
+                update_cache: true
+                cache_valid_time: 3600
               when: "'prometheus-alertmanager' not in ansible_facts.packages | default({})"
 
             - name: Route every alert to gpucluster notify

@@ -13,6 +13,8 @@ struct BackupRole: AnsibleRole {
               ansible.builtin.apt:
                 name: [rsync, openssh-client]
                 state: present
+                update_cache: true
+                cache_valid_time: 3600
               when: "['rsync', 'openssh-client'] | reject('in', ansible_facts.packages | default({})) | list | length > 0"
 
             - name: Create the snapshot folder (root only)
@@ -140,7 +142,7 @@ struct BackupRole: AnsibleRole {
       "keepWeekly": {{ gpucluster_backup.keep.weekly }},
       "keepMonthly": {{ gpucluster_backup.keep.monthly }},
       "statePath": "/var/lib/gpucluster/backup-state.json",
-      "ssh": "ssh -i /root/.ssh/gpucluster-backup -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/etc/gpucluster/backup_known_hosts -o ConnectTimeout=30",
+      "ssh": "ssh -i /root/.ssh/gpucluster-backup -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/etc/gpucluster/backup_known_hosts -o ConnectTimeout=30 -o ServerAliveInterval=60 -o ServerAliveCountMax=5",
       "remoteRsync": "sudo -n /usr/bin/rsync",
       "rsync": "/usr/bin/rsync"
     }
@@ -154,6 +156,8 @@ struct BackupRole: AnsibleRole {
         Description=gpucluster backup: \(description)
         Wants=network-online.target
         After=network-online.target
+        # A backup disk that failed to mount must not be replaced by the root file system.
+        RequiresMountsFor={{ backup_destination }}
 
         [Service]
         Type=oneshot

@@ -28,6 +28,9 @@ struct BaseRole: AnsibleRole {
             - name: Read which packages are installed
               ansible.builtin.package_facts:
                 manager: apt
+              # Without python3-apt this fails; every install task then simply runs (and the
+              # apt module installs python3-apt).
+              failed_when: false
 
             - name: Install the base packages
               ansible.builtin.apt:

@@ -13,6 +13,8 @@ struct FirewallRole: AnsibleRole {
               ansible.builtin.apt:
                 name: ufw
                 state: present
+                update_cache: true
+                cache_valid_time: 3600
               when: "'ufw' not in ansible_facts.packages | default({})"
 
             - name: Track open connections before any rule can drop packets

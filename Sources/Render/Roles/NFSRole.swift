@@ -11,6 +11,8 @@ struct NFSRole: AnsibleRole {
               ansible.builtin.apt:
                 name: nfs-kernel-server
                 state: present
+                update_cache: true
+                cache_valid_time: 3600
               when:
                 - inventory_hostname in groups['nfs_servers']
                 - "'nfs-kernel-server' not in ansible_facts.packages | default({})"
@@ -51,6 +53,8 @@ struct NFSRole: AnsibleRole {
               ansible.builtin.apt:
                 name: nfs-common
                 state: present
+                update_cache: true
+                cache_valid_time: 3600
               when:
                 - inventory_hostname not in groups['nfs_servers']
                 - "'nfs-common' not in ansible_facts.packages | default({})"

@@ -11,6 +11,8 @@ struct PrometheusRole: AnsibleRole {
               ansible.builtin.apt:
                 name: prometheus
                 state: present
+                update_cache: true
+                cache_valid_time: 3600
               when: "'prometheus' not in ansible_facts.packages | default({})"
 
             - name: Keep the spec's retention
@@ -162,7 +164,7 @@ struct PrometheusRole: AnsibleRole {
             expr: gpucluster_backup_verify_ok == 0
             labels: { severity: critical }
             annotations:
-              summary: "Backup verification found files that differ with the same size and time"
+              summary: "Backup verification found files whose content or size differs with the same time"
 
     """
 }

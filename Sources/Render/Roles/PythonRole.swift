@@ -37,6 +37,8 @@ struct PythonRole: AnsibleRole {
               ansible.builtin.apt:
                 name: "{{ python_packages }}"
                 state: present
+                update_cache: true
+                cache_valid_time: 3600
               when: python_holds_homes and python_packages | reject('in', ansible_facts.packages | default({})) | list | length > 0
 
             - name: Conda users need a pinned installer checksum

@@ -13,6 +13,8 @@ struct RsyslogRole: AnsibleRole {
               ansible.builtin.apt:
                 name: rsyslog
                 state: present
+                update_cache: true
+                cache_valid_time: 3600
               when: "'rsyslog' not in ansible_facts.packages | default({})"
 
             - name: Receive the cluster's logs, one folder per host

@@ -11,6 +11,8 @@ struct SmartdRole: AnsibleRole {
               ansible.builtin.apt:
                 name: smartmontools
                 state: present
+                update_cache: true
+                cache_valid_time: 3600
               when: "'smartmontools' not in ansible_facts.packages | default({})"
 
             - name: Install the notification hook

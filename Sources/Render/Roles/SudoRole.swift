@@ -11,6 +11,8 @@ struct SudoRole: AnsibleRole {
               ansible.builtin.apt:
                 name: sudo
                 state: present
+                update_cache: true
+                cache_valid_time: 3600
               when: "'sudo' not in ansible_facts.packages | default({})"
 
             - name: Admins and service accounts in sudoers.d

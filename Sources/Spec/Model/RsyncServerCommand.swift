@@ -18,4 +18,12 @@ public enum RsyncServerCommand {
     static func line(_ flags: String, _ paths: [String]) -> String {
         ([rsync, "--server", "--sender", flags, "--numeric-ids", "."] + paths).joined(separator: " ")
     }
+
+    /// Paths that can go into a sudoers line and rsync's remote command unchanged: absolute,
+    /// `[A-Za-z0-9._/+-]` only, no `..` (rsync would escape anything else, and the sudoers
+    /// line would no longer match).
+    public static func isPlainAbsolutePath(_ p: String) -> Bool {
+        p.hasPrefix("/") && p.utf8.count <= 1024 && !p.split(separator: "/").contains("..")
+            && p.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._/+-".unicodeScalars.contains($0)) }
+    }
 }

@@ -29,8 +29,9 @@ struct BackupRule: ValidationRule {
             d.error(b.from.at, "the backup server cannot back up itself")
         }
         if b.paths.isEmpty { d.error(b.location, "backup.paths is empty", hint: "e.g. paths: [/home, /etc]") }
-        for p in b.paths where !p.value.hasPrefix("/") || p.value.split(separator: "/").contains("..") {
-            d.error(p.at, "backup path '\(Diagnostic.printable(p.value))' must be absolute, without '..'")
+        for p in b.paths where !RsyncServerCommand.isPlainAbsolutePath(p.value) {
+            d.error(p.at, "backup path '\(Diagnostic.printable(p.value))' must be absolute, without '..', spaces or shell characters",
+                    hint: "it goes into the source's sudoers line as it is; allowed: letters, digits and . _ / + -")
         }
         checkAccount(b, c, &d)
         if b.keepDaily.value + b.keepWeekly.value + b.keepMonthly.value == 0 {

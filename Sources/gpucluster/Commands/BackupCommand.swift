@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backup
+import CommandRunner
 import Foundation
 
 /// `gpucluster backup …`, on the backup server (the backup role installs a timer for `run`
@@ -18,6 +19,18 @@ struct BackupCommand: ParsableCommand {
     struct Options: ParsableArguments {
         @Option(help: "The backup config (written by the backup role).") var config = BackupConfig.defaultPath
 
+        /// The job, with rsync ended with us (it runs in its own process group, which a
+        /// terminal's Ctrl-C would not reach) and a word when it waits for another run.
+        func job() throws -> BackupJob {
+            for sig in [SIGINT, SIGTERM, SIGHUP] {
+                signal(sig) { s in
+                    CommandRunner.terminateAll()
+                    _exit(128 + s)
+                }
+            }
+            return BackupJob(config: try load(), waiting: { printError("waiting for the backup run or verification in progress …") })
+        }
+
         func load() throws -> BackupConfig {
             do { return try BackupConfig.load(path: config) } catch {
                 printError("gpucluster backup: \(error)")
@@ -31,7 +44,7 @@ struct BackupCommand: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            let job = BackupJob(config: try options.load())
+            let job = try options.job()
             let result: BackupJob.RunResult
             do { result = try job.run(progress: BackupProgress.reporter(verb: "pulling")) } catch {
                 printError("gpucluster backup run: \(error)")
@@ -54,14 +67,14 @@ struct BackupCommand: ParsableCommand {
             abstract: "Compare the newest snapshot with the source by checksum (copies nothing).",
             discussion: """
             rsync exits 0 even when checksums differ, so the verdict comes from its itemized
-            output: a file with the same size and time but different content fails the check.
+            output: a file whose content or size differs with the same time fails the check.
             Files changed on the source since the snapshot are counted, not failed.
             """)
         @OptionGroup var options: Options
         @Option(help: "At most this many differing files are listed.") var show = 50
 
         func run() throws {
-            let job = BackupJob(config: try options.load())
+            let job = try options.job()
             let r: BackupJob.VerifyResult
             do { r = try job.verify(progress: BackupProgress.reporter(verb: "checking")) } catch {
                 printError("gpucluster backup verify: \(error)")
@@ -76,7 +89,7 @@ struct BackupCommand: ParsableCommand {
             for name in f.mismatched.prefix(max(0, show)) { print("  DIFFERS  \(BackupConfig.printable(name))") }
             if f.mismatched.count > show { print("  … and \(f.mismatched.count - show) more") }
             if !r.ok {
-                printError("gpucluster backup verify: FAILED: \(f.mismatched.count) file(s) differ with the same size and time")
+                printError("gpucluster backup verify: FAILED: \(f.mismatched.count) file(s) differ in content or size with the same time")
                 throw ExitCode(2)
             }
         }
@@ -109,7 +122,7 @@ struct BackupCommand: ParsableCommand {
         @Option(help: "A new or empty folder to restore into.") var to: String
 
         func run() throws {
-            let job = BackupJob(config: try options.load())
+            let job = try options.job()
             do {
                 let code = try job.restore(snapshot: snapshot, path: path, to: to)
                 guard code == 0 else {
