@@ -197,7 +197,27 @@ struct LabEndToEndTests {
                                  + "backup-reader@10.10.0.1 sudo -n /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /root")
         #expect(other.status != 0 && other.error.contains("sudo"), "other sudo command: \(other.status) \(other.output) \(other.error)")
 
-        // 9. A firewall that closes SSH from the admins' network: validate refuses the spec …
+        // 9. A service taken out of the spec is closed, not left open: the dashboard no longer
+        // from the public network. drift shows the rule to remove; apply removes it.
+        let specText0 = try String(contentsOfFile: Self.spec, encoding: .utf8)
+        let narrowedText = specText0.replacingOccurrences(of: "dashboard: { tcp: [8080], on: [dashboard], from: [public, internal] }",
+                                                          with: "dashboard: { tcp: [8080], on: [dashboard], from: [internal] }")
+        #expect(narrowedText != specText0)
+        let narrowed = Repo.path(".build/lab-e2e/dashboard-inside-only.yaml")
+        try narrowedText.write(toFile: narrowed, atomically: true, encoding: .utf8)
+        let rerender = try run.gpucluster("render (dashboard inside only)", ["render", narrowed, "-o", run.project])
+        try #require(rerender.status == 0, "render: \(rerender.error)")
+        let stale = try run.admin("drift (a rule the spec dropped)", ["drift", "--project", run.project, "-e", "@" + run.vars, "--limit", "bastion"])
+        #expect(stale.status == 2 && stale.output.contains("Remove the rules the spec no longer has"), "drift: \(stale.output)")
+        let closing = try run.apply("apply (dashboard inside only)", ["--limit", "bastion"])
+        #expect(closing.status == 0, "apply: \(closing.output) \(closing.error.suffix(2000))")
+        let rules = try run.exec("bastion", "ufw show added").output
+        #expect(!rules.contains("dashboard from public") && rules.contains("dashboard from internal") && rules.contains("ssh from public"),
+                "rules on the bastion: \(rules)")
+        let dashboardOutside = try outside("timeout 3 bash -c '</dev/tcp/203.0.113.5/8080'")
+        #expect(dashboardOutside.status != 0, "8080 still open from outside after the spec closed it")
+
+        // 10. A firewall that closes SSH from the admins' network: validate refuses the spec …
         let wrong = Repo.path(".build/lab-e2e/lockout.yaml")
         let specText = try String(contentsOfFile: Self.spec, encoding: .utf8)
             .replacingOccurrences(of: "ssh:       { tcp: [22], from: [public, internal] }", with: "ssh:       { tcp: [22], from: [internal] }")
@@ -213,7 +233,7 @@ struct LabEndToEndTests {
         let back = try run.gpucluster("ssh to gpu01 after the rollback", ["lab", "ssh"] + run.lab + ["gpu01", "--", "ufw status"], timeout: 60)
         #expect(back.status == 0 && !back.output.contains("DENY"), "after the rollback: \(back.status) \(back.output) \(back.error)")
 
-        // 10. A compute host dies mid-apply: reported unreachable, the others finish, exit non-zero.
+        // 11. A compute host dies mid-apply: reported unreachable, the others finish, exit non-zero.
         let applyLine = ([Binary.gpucluster, "lab", "admin"] + run.lab + ["--", Binary.gpucluster, "apply", "--project", run.project, "-e", "@" + run.vars])
             .map { "'\($0)'" }.joined(separator: " ")
         let partial = try Spawned("/bin/sh", ["-c", "exec " + applyLine + " 2>&1"],

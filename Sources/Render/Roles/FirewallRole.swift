@@ -85,6 +85,24 @@ struct FirewallRole: AnsibleRole {
               loop_control:
                 label: "{{ item.comment }}"
 
+            - name: Read the rules in place
+              ansible.builtin.command: ufw show added
+              register: firewall_added
+              changed_when: false
+              check_mode: false
+
+            # A service taken out of the spec must not stay open: rules with gpucluster's
+            # comments that the spec no longer has go. Rules added by hand are left alone.
+            - name: Remove the rules the spec no longer has
+              community.general.ufw:
+                # `ufw ACTION from SRC [to any port PORT proto PROTO] comment '…'`
+                rule: "{{ item.split(' ')[1] }}"
+                from_ip: "{{ item.split(' ')[3] }}"
+                to_port: "{{ item.split(' comment ')[0].split(' port ')[1].split(' ')[0] if ' port ' in item.split(' comment ')[0] else omit }}"
+                proto: "{{ item.split(' comment ')[0].split(' proto ')[1].split(' ')[0] if ' proto ' in item.split(' comment ')[0] else omit }}"
+                delete: true
+              loop: "{{ firewall_added.stdout_lines | select('match', firewall_managed_pattern) | reject('in', firewall_rules) | list }}"
+
             - name: Deny everything else and turn the firewall on
               community.general.ufw:
                 state: enabled
@@ -115,6 +133,10 @@ struct FirewallRole: AnsibleRole {
             firewall_rollback_seconds: 300
             firewall_deny: []
             firewall_allow: []
+            # The same rules as `ufw show added` prints them (host vars), and what marks a rule
+            # as gpucluster's: its comment.
+            firewall_rules: []
+            firewall_managed_pattern: "^ufw (allow|deny) .* comment '([a-z0-9-]+|never) from .*'$"
 
             """,
              files: [("gpucluster-firewall-revert", """
