@@ -1,3 +1,4 @@
+import Agent
 import Foundation
 import Spec
 
@@ -49,13 +50,13 @@ public struct BackupConfig: Codable, Sendable, Equatable {
 
     /// Reads and checks a config file: every problem is one clear message naming the file.
     public static func load(path: String) throws(Invalid) -> BackupConfig {
-        guard let fh = FileHandle(forReadingAtPath: path) else {
-            throw Invalid(description: FileManager.default.fileExists(atPath: path)
-                ? "\(path): cannot be read (permission denied?)" : "\(path): no such file (the backup role writes it)")
+        let data: Data
+        switch SmallFile.read(path, max: maxFileBytes) {
+        case .success(let d): data = d
+        case .failure(.missing): throw Invalid(description: "\(path): no such file (the backup role writes it)")
+        case .failure(.tooLarge): throw Invalid(description: "\(path): larger than 64 KiB; not a backup config")
+        case .failure(.unreadable(let why)): throw Invalid(description: "\(path): cannot be read (\(why))")
         }
-        defer { try? fh.close() }
-        guard let data = try? fh.read(upToCount: maxFileBytes + 1) else { throw Invalid(description: "\(path): cannot be read") }
-        guard data.count <= maxFileBytes else { throw Invalid(description: "\(path): larger than 64 KiB; not a backup config") }
         let config: BackupConfig
         do {
             config = try JSONDecoder().decode(BackupConfig.self, from: data)

@@ -3,9 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The state file the backup job writes after each run (docs/backup-state.md), read by the
 /// agent on the backup server. Unknown keys are ignored, so the format can grow.
@@ -30,26 +27,13 @@ public struct BackupStatus: Sendable, Codable, Equatable {
     public static let maxFileBytes = 64 * 1024
 
     public static func read(path: String) -> Result<BackupStatus, StatusError> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            return .failure(StatusError(message: errno == ENOENT
-                ? "\(path): no backup has run yet (file missing)" : "\(path): \(String(cString: strerror(errno)))"))
+        let data: Data
+        switch SmallFile.read(path, max: maxFileBytes) {
+        case .success(let d): data = d
+        case .failure(.missing): return .failure(StatusError(message: "\(path): no backup has run yet (file missing)"))
+        case .failure(.tooLarge): return .failure(StatusError(message: "\(path): unreadable or larger than 64 KiB"))
+        case .failure(.unreadable(let why)): return .failure(StatusError(message: "\(path): \(why)"))
         }
-        defer { close(fd) }
-        // One byte past the limit tells "too large" from "exactly the limit".
-        var data = Data(count: maxFileBytes + 1)
-        var filled = 0
-        while filled < data.count {
-            let n = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress.map { $0 + filled }, $0.count - filled) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return .failure(StatusError(message: "\(path): unreadable (\(String(cString: strerror(errno))))")) }
-            if n == 0 { break }
-            filled += n
-        }
-        guard filled <= maxFileBytes else {
-            return .failure(StatusError(message: "\(path): unreadable or larger than 64 KiB"))
-        }
-        data = data.prefix(filled)
         do {
             let s = try JSONDecoder().decode(BackupStatus.self, from: data)
             guard s.version == 1 else { return .failure(StatusError(message: "\(path): unknown version \(s.version)")) }

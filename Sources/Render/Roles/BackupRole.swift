@@ -101,9 +101,7 @@ struct BackupRole: AnsibleRole {
                 enabled: true
                 state: started
                 daemon_reload: true
-              loop:
-                - gpucluster-backup.timer
-                - gpucluster-backup-verify.timer
+              loop: "{{ backup_timers }}"
 
             """,
              handlers: """
@@ -112,13 +110,14 @@ struct BackupRole: AnsibleRole {
                 name: "{{ item }}"
                 state: restarted
                 daemon_reload: true
-              loop:
-                - gpucluster-backup.timer
-                - gpucluster-backup-verify.timer
+              loop: "{{ backup_timers }}"
 
             """,
              defaults: """
             backup_destination: /srv/gpucluster-backup
+            backup_timers:
+              - gpucluster-backup.timer
+              - gpucluster-backup-verify.timer
             # Verification reads every file on both sides: weekly, not after every run.
             backup_verify_on_calendar: "Sun *-*-* 05:00:00"
 
