@@ -15,6 +15,8 @@ public struct NodeObservation: Sendable, Equatable {
     public var driverVersion: String?
     /// The GPUs of the last good report (kept while the node is down, so its cells stay).
     public var gpus: [GPUObservation]
+    /// Values of the report that were out of range and ignored (`bounded(now:)`), shown on the node.
+    public var dataProblem: String?
 
     public init(name: String, expectedGPUs: Int? = nil, tags: [String] = [], reachable: Bool, problem: String? = nil,
                 lastSeen: Double? = nil, downSince: Double? = nil, backend: String? = nil, backendUp: Bool = true,

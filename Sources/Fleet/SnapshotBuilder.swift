@@ -57,24 +57,26 @@ public struct SnapshotBuilder: Sendable {
             gpus.append(v)
         }
         // Fewer GPUs than the spec says: the missing ones are shown down, not forgotten.
-        if let expected = o.expectedGPUs, expected > gpus.count {
+        if let expected = o.expectedGPUs.map({ min($0, ObservationBounds.maxGPUs) }), expected > gpus.count {
             let seenCount = gpus.count
             let why = nodeProblem ?? "missing: spec expects \(expected), agent sees \(seenCount)"
             for i in seenCount..<expected {
                 gpus.append(GPUView(node: o.name, index: i, uuid: "missing:\(o.name):\(i)", name: "?", state: .down, reason: why))
             }
         }
-        return NodeView(name: o.name, up: o.reachable, problem: nodeProblem, lastSeen: o.lastSeen,
+        return NodeView(name: o.name, up: o.reachable, problem: nodeProblem ?? o.dataProblem, lastSeen: o.lastSeen,
                         downSince: o.reachable ? nil : (o.downSince ?? now), expectedGPUs: o.expectedGPUs,
                         backend: o.backend, driverVersion: o.driverVersion, tags: o.tags, gpus: gpus)
     }
 
     public static func number(_ d: Double) -> String {
-        d == d.rounded() ? String(Int(d)) : String(format: "%.1f", d)
+        guard let i = ObservationBounds.int(d), Double(i) == d else { return d.isFinite ? String(format: "%.1f", d) : "?" }
+        return String(i)
     }
 
-    /// "45 s", "12 min", "3 h 05 min", "2 d 4 h".
+    /// "45 s", "12 min", "3 h 05 min", "2 d 4 h"; "?" for what is not a duration.
     public static func duration(_ s: Double) -> String {
+        guard s.isFinite, s < 1e15 else { return "?" }
         let t = Int(max(0, s))
         if t < 60 { return "\(t) s" }
         if t < 3600 { return "\(t / 60) min" }

@@ -20,7 +20,9 @@ public struct UserUsage: Sendable, Codable, Equatable {
                 if g.state == .idleHeld, !u.idleHeld.contains(here) { u.idleHeld.append(here) }
                 if !u.nodes.contains(g.node) { u.nodes.append(g.node) }
                 for p in g.processes where p.user == user {
-                    u.memoryBytes += p.memoryBytes ?? 0
+                    // Saturating: a sum of reported values must not trap.
+                    let (sum, overflow) = u.memoryBytes.addingReportingOverflow(p.memoryBytes ?? 0)
+                    u.memoryBytes = overflow ? .max : sum
                     if !u.jobs.contains(p.job) { u.jobs.append(p.job) }
                     if let s = p.startTime { u.since = min(u.since ?? s, s) }
                 }

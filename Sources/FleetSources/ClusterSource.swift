@@ -24,7 +24,9 @@ struct NodeMemory: Sendable {
 
     mutating func record(_ target: AgentTarget, _ result: Result<NodeObservation, FetchProblem>, now: Double) -> NodeObservation {
         switch result {
-        case .success(let o):
+        case .success(let reported):
+            // Both sources pass here: one place where outside values are checked.
+            let o = reported.bounded(now: now)
             lastGood = o
             downSince = nil
             return o

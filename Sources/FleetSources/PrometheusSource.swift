@@ -86,9 +86,9 @@ public final class PrometheusSource: ClusterSource {
             let g = GPUObservation(
                 index: k.index, uuid: k.uuid, name: s.labels["name"] ?? "?", up: (gpuUp[k] ?? 1) > 0,
                 error: (gpuUp[k] ?? 1) > 0 ? nil : "GPU lost",
-                memoryUsedBytes: used[k].map { UInt64(max(0, $0)) }, memoryTotalBytes: total[k].map { UInt64(max(0, $0)) },
+                memoryUsedBytes: used[k].flatMap(ObservationBounds.bytes), memoryTotalBytes: total[k].flatMap(ObservationBounds.bytes),
                 utilization: util[k].map { $0 * 100 }, temperatureCelsius: temp[k],
-                processCount: Int(procs[k] ?? 0), users: (users[k] ?? []).sorted(),
+                processCount: procs[k].flatMap(ObservationBounds.int) ?? 0, users: (users[k] ?? []).sorted(),
                 healthProblem: health.isEmpty ? nil : health.sorted().joined(separator: "; "),
                 idleForWindow: idle[k] != nil)
             gpusOf[k.node, default: []].append(g)
@@ -100,7 +100,7 @@ public final class PrometheusSource: ClusterSource {
                 if let u = up[t.name], u > 0 {
                     let backendUp = (backend[t.name] ?? 0) > 0
                     result = .success(NodeObservation(
-                        name: t.name, expectedGPUs: t.expectedGPUs ?? expected[t.name].map { Int($0) }, tags: t.tags,
+                        name: t.name, expectedGPUs: t.expectedGPUs ?? expected[t.name].flatMap(ObservationBounds.int), tags: t.tags,
                         reachable: true, lastSeen: seen[t.name] ?? now, backendUp: backendUp,
                         backendError: backendUp ? nil : "the agent reports no working GPU backend",
                         gpus: (gpusOf[t.name] ?? []).sorted { $0.index < $1.index }))
@@ -131,7 +131,8 @@ public final class PrometheusSource: ClusterSource {
             return .failure(FetchProblem(message: "query failed: \(r.error ?? "HTTP \(answer.status)")"))
         }
         return .success(data.result.compactMap { e in
-            guard e.value.count == 2, case .string(let v) = e.value[1], let d = Double(v) else { return nil }
+            // NaN, ±Inf and overflowing numbers ("1e400") are not readings.
+            guard e.value.count == 2, case .string(let v) = e.value[1], let d = Double(v), d.isFinite else { return nil }
             return PromSample(labels: e.metric, value: d)
         })
     }

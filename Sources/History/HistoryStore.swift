@@ -68,7 +68,9 @@ public final class HistoryStore: Sendable {
                 let id = try Self.id(db, table: "node", name: n.name)
                 var c: [GPUState: Double] = [:]
                 for g in n.gpus { c[g.state, default: 0] += 1 }
-                let utils = n.gpus.compactMap { $0.state == .down ? nil : $0.utilization }
+                // Only what a page can draw is stored (the snapshot is bounded already; this keeps
+                // the history safe from any other producer too).
+                let utils = n.gpus.compactMap { $0.state == .down ? nil : $0.utilization }.filter { $0.isFinite && (0...100).contains($0) }
                 try db.execute(sql: """
                     INSERT OR REPLACE INTO raw (ts, node, gpus, free, busy, idle, down, unhealthy, util)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -122,6 +122,10 @@ public enum AnsibleProject {
                 internalAddress(sink, spec).map { .map([("address", .string($0)), ("port", .int(spec.logging.port.value)),
                                                         ("protocol", .string(spec.logging.proto.value.rawValue))]) }
             } ?? .null),
+            // Every address a host may send logs from, and its name: the sink files by these.
+            ("gpucluster_log_senders", .list(spec.hosts.flatMap { h in
+                h.addresses.map { .map([("address", .string("\($0.address.value)")), ("name", .string(h.name.value))]) }
+            })),
             ("gpucluster_smart", .map([
                 ("short", .string("\(spec.smart.short.value)")), ("long", .string("\(spec.smart.long.value)")),
                 ("short_pattern", .string(spec.smart.short.value.smartdPattern(testType: "S"))),

@@ -6,6 +6,8 @@ import TestSupport
 /// trimmed to fit 2 cores) booted as Debian containers → render → apply → apply again (nothing
 /// changes) → drift finds a hand edit on one host only → from `outside`: SSH refuses
 /// passwords, NFS/agents/syslog unreachable, the dashboard shows the simulated GPUs → a
+/// user's symlink attack on the next apply is refused and reported → a forged syslog hostname
+/// is filed under its real sender → a
 /// firewall that locks SSH out is refused by validate and, forced onto a host, undone by the
 /// rollback guard → a compute host dies mid-apply → lab down leaves nothing.
 /// Figures go to `.build/lab-e2e-times.txt` (BENCHMARKS.md quotes them).
@@ -216,6 +218,33 @@ struct LabEndToEndTests {
                 "rules on the bastion: \(rules)")
         let dashboardOutside = try outside("timeout 3 bash -c '</dev/tcp/203.0.113.5/8080'")
         #expect(dashboardOutside.status != 0, "8080 still open from outside after the spec closed it")
+
+        // 9b. A lab member attacks the next apply: alice links her key file to /etc/shadow and
+        // her ~/.bashrc to /etc/sudoers on gpu01. Apply writes nothing through them (keys are
+        // written as alice), reports the link, and both files stay root's, unchanged.
+        let sysFiles = "stat -c '%n %U:%G %a %s' /etc/shadow /etc/sudoers; sha256sum /etc/shadow /etc/sudoers"
+        let before = try run.exec("gpu01", sysFiles).output
+        let planted = try run.exec("gpu01", "su alice -s /bin/sh -c 'ln -sfn /etc/shadow ~/.ssh/authorized_keys && ln -sfn /etc/sudoers ~/.bashrc'")
+        #expect(planted.status == 0, "alice's links: \(planted.error)")
+        let attacked = try run.apply("apply with alice's links in place", ["--limit", "gpu01"])
+        #expect(attacked.status == 2 && attacked.output.contains("Not written through a link")
+                && attacked.output.contains("/home/alice/.ssh/authorized_keys -> /etc/shadow"), "apply must report the link: \(attacked.output)")
+        let after = try run.exec("gpu01", sysFiles).output
+        #expect(after == before && after.contains("/etc/shadow root:shadow 640") && after.contains("/etc/sudoers root:root 440"),
+                "system files changed:\nbefore \(before)\nafter \(after)")
+        let cleaned = try run.exec("gpu01", "su alice -s /bin/sh -c 'rm ~/.ssh/authorized_keys ~/.bashrc'")
+        #expect(cleaned.status == 0)
+
+        // 9c. Logs can't be forged into another host's file: gpu01 sends a line claiming to be gpu02.
+        let forged = try run.exec("gpu01", "bash -c 'printf \"<13>Dec 11 12:00:00 gpu02 forger[1]: forged-by-gpu01\\\\n\" > /dev/tcp/10.10.0.1/514'")
+        #expect(forged.status == 0, "send: \(forged.error)")
+        var filed = ""
+        for _ in 0..<20 {
+            filed = try run.exec("bastion", "grep -l forged-by-gpu01 -r /var/log/hosts 2>/dev/null").output
+            if !filed.isEmpty { break }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        #expect(filed == "/var/log/hosts/gpu01/forger.log\n", "the forged line is filed under its real sender: '\(filed)'")
 
         // 10. A firewall that closes SSH from the admins' network: validate refuses the spec …
         let wrong = Repo.path(".build/lab-e2e/lockout.yaml")

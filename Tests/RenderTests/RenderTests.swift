@@ -119,14 +119,25 @@ struct RenderTests {
 
         if let rsyslogd = Tools.find("rsyslogd") {
             try Self.jinja(project, host: "bastion", "roles/rsyslog/templates/10-gpucluster-sink.conf.j2", into: "\(out)/sink.conf")
+            try Self.jinja(project, host: "bastion", "roles/rsyslog/templates/gpucluster-senders.json.j2", into: "\(out)/senders.json")
             try Self.jinja(project, host: "gpu01", "roles/rsyslog/templates/60-gpucluster-forward.conf.j2", into: "\(out)/forward.conf")
+            // The sink reads its table from /etc/rsyslog.d on a host; here from the test folder.
+            let sinkText = try String(contentsOfFile: "\(out)/sink.conf", encoding: .utf8)
+            try sinkText.replacingOccurrences(of: "/etc/rsyslog.d/gpucluster-senders.json", with: "\(out)/senders.json")
+                .write(toFile: "\(out)/sink.conf", atomically: true, encoding: .utf8)
+            let table = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/senders.json"))) as? [String: Any]
+            let rows = (table?["table"] as? [[String: String]]) ?? []
+            #expect(rows.contains { $0["index"] == "10.10.0.11" && $0["value"] == "gpu01" } && table?["nomatch"] as? String == "_unknown",
+                    "senders table: \(String(describing: table))")
             for f in ["sink.conf", "forward.conf"] {
                 let r = try Tools.run(rsyslogd, ["-N1", "-f", "\(out)/\(f)"])
                 #expect(r.status == 0, "rsyslogd -N1 \(f): \(r.output) \(r.error)")
             }
             let fwd = try String(contentsOfFile: "\(out)/forward.conf", encoding: .utf8)
             #expect(fwd.contains("protocol=\"tcp\"") && fwd.contains("queue.type=\"LinkedList\"") && fwd.contains("action.resumeRetryCount=\"-1\""))
-            #expect(try String(contentsOfFile: "\(out)/sink.conf", encoding: .utf8).contains("%HOSTNAME:::secpath-replace%"))
+            let sink = try String(contentsOfFile: "\(out)/sink.conf", encoding: .utf8)
+            #expect(!sink.contains("HOSTNAME") && sink.contains("lookup(\"gpucluster_senders\", $fromhost-ip)")
+                    && sink.contains("address=\"10.10.0.1\""), "the sink files by sender address and listens on its own: \(sink)")
         } else { missing.append("rsyslogd (rsyslog)") }
 
         if let amtool = Tools.find("amtool") {

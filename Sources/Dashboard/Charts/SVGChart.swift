@@ -91,7 +91,7 @@ enum SVGChart {
             s += "<text x=\"\(f(left - 4))\" y=\"\(f(y + rowH - 3))\" text-anchor=\"end\" class=\"tick\">\(HTML.escape(row.label))</text>"
             for (c, v) in row.values.enumerated() {
                 guard let v else { continue }
-                s += "<rect x=\"\(f(left + Double(c) * cw))\" y=\"\(f(y))\" width=\"\(f(cw + 0.3))\" height=\"\(f(rowH - 1))\" fill=\"\(heat(v))\"><title>\(Int(v)) %</title></rect>"
+                s += "<rect x=\"\(f(left + Double(c) * cw))\" y=\"\(f(y))\" width=\"\(f(cw + 0.3))\" height=\"\(f(rowH - 1))\" fill=\"\(heat(v))\"><title>\(HTML.percent(v)) %</title></rect>"
             }
         }
         s += "<text x=\"\(f(left))\" y=\"\(height - 6)\" class=\"tick\">\(timeTick(from, span: to - from))</text>"
@@ -101,7 +101,7 @@ enum SVGChart {
 
     static func heat(_ pct: Double) -> String {
         // light grey-blue (idle) → deep orange (busy)
-        let t = min(max(pct / 100, 0), 1)
+        let t = pct.isFinite ? min(max(pct / 100, 0), 1) : 0
         let r = Int(230 - (230 - 217) * t), g = Int(236 - (236 - 95) * t), b = Int(242 - (242 - 2) * t)
         return "rgb(\(r),\(g),\(b))"
     }
@@ -109,7 +109,8 @@ enum SVGChart {
     static func f(_ d: Double) -> String { String(format: "%.1f", d) }
 
     static func number(_ d: Double) -> String {
-        d >= 100 || d == d.rounded() ? String(Int(d.rounded())) : String(format: "%.1f", d)
+        guard d.isFinite, abs(d) < 1e15 else { return "?" }
+        return d >= 100 || d == d.rounded() ? String(Int(d.rounded())) : String(format: "%.1f", d)
     }
 
     static func timeTick(_ t: Double, span: Double) -> String {

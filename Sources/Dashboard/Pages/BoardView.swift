@@ -61,8 +61,8 @@ enum BoardView {
                 h += "<div>\(HTML.escape(g.jobs.joined(separator: ", ")))</div>"
             }
             if let r = g.reason, g.state != .busy { h += "<div>\(HTML.escape(r))</div>" }
-            h += "<div>\(HTML.mib(g.memoryUsedBytes)) · \(g.utilization.map { "\(Int($0)) %" } ?? "– %")</div>"
-            if let u = g.utilization { h += "<div class=\"bar\"><i style=\"width:\(min(100, max(0, Int(u))))%\"></i></div>" }
+            h += "<div>\(HTML.mib(g.memoryUsedBytes)) · \(g.utilization.map { "\(HTML.percent($0)) %" } ?? "– %")</div>"
+            if let u = g.utilization { h += "<div class=\"bar\"><i style=\"width:\(HTML.percent(u))%\"></i></div>" }
         case .down:
             h += "<div>\(HTML.escape(g.reason ?? "down"))</div>"
         }

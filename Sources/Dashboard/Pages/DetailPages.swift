@@ -37,7 +37,7 @@ enum DetailPages {
         for g in s.gpus where g.users.contains(name) {
             for p in g.processes where p.user == name {
                 h += "<tr><td><a href=\"/node/\(HTML.pathSegment(g.node))\">\(HTML.escape(g.node))</a>:\(g.index)</td><td>\(g.state.rawValue)</td>"
-                h += "<td>\(g.utilization.map { "\(Int($0)) %" } ?? "–")</td><td>\(g.idleSince.map { SnapshotBuilder.duration(now - $0) + " ago" } ?? "–")</td>"
+                h += "<td>\(g.utilization.map { "\(HTML.percent($0)) %" } ?? "–")</td><td>\(g.idleSince.map { SnapshotBuilder.duration(now - $0) + " ago" } ?? "–")</td>"
                 h += "<td>\(HTML.escape(p.job))</td><td class=\"cmd\">\(HTML.escape(p.command))</td></tr>"
             }
         }

@@ -31,6 +31,11 @@ enum HTML {
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 
+    /// A utilization as a whole percent 0–100, whatever was stored (never traps).
+    static func percent(_ u: Double) -> Int {
+        u.isFinite ? Int(min(100, max(0, u))) : 0
+    }
+
     static func mib(_ b: UInt64?) -> String {
         guard let b else { return "–" }
         let m = b >> 20

@@ -7,6 +7,8 @@ import Darwin
 /// strftime in UTC: cheap and thread-safe (DateFormatter is neither, per call).
 enum UTC {
     static func format(_ t: Double, _ pattern: String) -> String {
+        // A stored or reported time that is not a time is shown as such, never converted.
+        guard t.isFinite, abs(t) < 1e11 else { return "?" }
         var seconds = time_t(t)
         var parts = tm()
         gmtime_r(&seconds, &parts)

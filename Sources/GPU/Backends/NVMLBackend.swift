@@ -215,13 +215,15 @@ public final class NVMLBackend: GPUBackend, @unchecked Sendable {
             if rc == NVML_ERROR_GPU_IS_LOST { lost = true; return [] }
             if rc == NVML_SUCCESS && count == 0 { return [] }
             guard rc == NVML_ERROR_INSUFFICIENT_SIZE || rc == NVML_SUCCESS else { return [] }
-            // Processes can start between the two calls: allow some slack and retry.
+            // Processes can start between the two calls: allow some slack and retry. A driver
+            // claiming more than 4,096 processes on one GPU is not believed (and would not fit).
+            guard count <= 4096 else { return [] }
             for _ in 0..<3 {
                 var cap = count + 8
                 var infos = [nvmlProcessInfo_t](repeating: nvmlProcessInfo_t(), count: Int(cap))
                 rc = infos.withUnsafeMutableBufferPointer { fn(dev, &cap, $0.baseAddress) }
                 if rc == NVML_SUCCESS {
-                    return infos.prefix(Int(cap)).map { info in
+                    return infos.prefix(min(Int(cap), infos.count)).map { info in
                         var p = GPUProcess(pid: Int32(bitPattern: info.pid),
                                            usedMemoryBytes: info.usedGpuMemory == NVML_VALUE_NOT_AVAILABLE_ULL ? nil : info.usedGpuMemory,
                                            kind: kind)
@@ -230,7 +232,7 @@ public final class NVMLBackend: GPUBackend, @unchecked Sendable {
                         return p
                     }
                 }
-                if rc != NVML_ERROR_INSUFFICIENT_SIZE { break }
+                if rc != NVML_ERROR_INSUFFICIENT_SIZE || cap > 4096 { break }
                 count = cap
             }
             return []

@@ -79,19 +79,20 @@ public enum QueryCSV {
 
     public static func parseGPUs(_ text: String, fields: [String]? = nil) -> [GPUReading] {
         rows(text, fields: fields).enumerated().map { i, row in
-            let index = pick(row, "index").flatMap(SMIValue.number).map { Int($0) } ?? i
+            let index = pick(row, "index").flatMap(SMIValue.index) ?? i
             var r = GPUReading(index: index, uuid: pick(row, "uuid", "gpu_uuid").flatMap(SMIValue.text) ?? "unknown-index-\(index)",
                                name: pick(row, "name", "gpu_name").flatMap(SMIValue.text) ?? "")
             r.memoryTotalBytes = pick(row, "memory.total").flatMap { SMIValue.bytes($0) }
             r.memoryUsedBytes = pick(row, "memory.used").flatMap { SMIValue.bytes($0) }
             r.memoryReservedBytes = pick(row, "memory.reserved").flatMap { SMIValue.bytes($0) }
             if r.memoryTotalBytes == nil, let used = r.memoryUsedBytes, let free = pick(row, "memory.free").flatMap({ SMIValue.bytes($0) }) {
+                // Each part is below 2^53, so the sum cannot overflow.
                 r.memoryTotalBytes = used + free + (r.memoryReservedBytes ?? 0)
             }
-            r.utilizationGPU = pick(row, "utilization.gpu").flatMap(SMIValue.number)
-            r.utilizationMemory = pick(row, "utilization.memory").flatMap(SMIValue.number)
+            r.utilizationGPU = pick(row, "utilization.gpu").flatMap(SMIValue.percent)
+            r.utilizationMemory = pick(row, "utilization.memory").flatMap(SMIValue.percent)
             r.temperatureCelsius = pick(row, "temperature.gpu").flatMap(SMIValue.number)
-            r.fanPercent = pick(row, "fan.speed").flatMap(SMIValue.number)
+            r.fanPercent = pick(row, "fan.speed").flatMap(SMIValue.percent)
             r.powerWatts = pick(row, "power.draw", "power.draw.instant", "power.draw.average").flatMap(SMIValue.number)
             r.powerLimitWatts = pick(row, "enforced.power.limit", "power.limit").flatMap(SMIValue.number)
             for (label, names) in [("graphics", ["clocks.current.graphics", "clocks.gr"]), ("sm", ["clocks.current.sm", "clocks.sm"]),
@@ -102,8 +103,8 @@ public enum QueryCSV {
                                    ("memory", ["clocks.max.memory", "clocks.max.mem"])] {
                 if let v = names.lazy.compactMap({ row[$0] }).first.flatMap(SMIValue.number) { r.maxClocksMHz[label] = v }
             }
-            r.eccCorrected = pick(row, "ecc.errors.corrected.aggregate.total").flatMap(SMIValue.number).map { UInt64($0) }
-            r.eccUncorrected = pick(row, "ecc.errors.uncorrected.aggregate.total").flatMap(SMIValue.number).map { UInt64($0) }
+            r.eccCorrected = pick(row, "ecc.errors.corrected.aggregate.total").flatMap(SMIValue.count)
+            r.eccUncorrected = pick(row, "ecc.errors.uncorrected.aggregate.total").flatMap(SMIValue.count)
             r.performanceState = pick(row, "pstate").flatMap(SMIValue.pstate)
             if let mig = pick(row, "mig.mode.current").flatMap(SMIValue.text) { r.migEnabled = mig == "Enabled" }
             r.throttleReasons = pick(row, "clocks_event_reasons.active", "clocks_throttle_reasons.active").flatMap(SMIValue.hex)

@@ -16,16 +16,16 @@ public enum QueryXML {
         c.driverVersion = log.value("driver_version").flatMap(SMIValue.text)
         c.cudaVersion = log.value("cuda_version").flatMap(SMIValue.text)
         for (i, g) in log.all("gpu").enumerated() {
-            let index = g.value("minor_number").flatMap(SMIValue.number).map { Int($0) } ?? i
+            let index = g.value("minor_number").flatMap(SMIValue.index) ?? i
             var r = GPUReading(index: index, uuid: g.value("uuid").flatMap(SMIValue.text) ?? "unknown-index-\(index)",
                                name: g.value("product_name").flatMap(SMIValue.text) ?? "")
             r.memoryTotalBytes = g.value("fb_memory_usage", "total").flatMap { SMIValue.bytes($0) }
             r.memoryUsedBytes = g.value("fb_memory_usage", "used").flatMap { SMIValue.bytes($0) }
             r.memoryReservedBytes = g.value("fb_memory_usage", "reserved").flatMap { SMIValue.bytes($0) }
-            r.utilizationGPU = g.value("utilization", "gpu_util").flatMap(SMIValue.number)
-            r.utilizationMemory = g.value("utilization", "memory_util").flatMap(SMIValue.number)
+            r.utilizationGPU = g.value("utilization", "gpu_util").flatMap(SMIValue.percent)
+            r.utilizationMemory = g.value("utilization", "memory_util").flatMap(SMIValue.percent)
             r.temperatureCelsius = g.value("temperature", "gpu_temp").flatMap(SMIValue.number)
-            r.fanPercent = g.value("fan_speed").flatMap(SMIValue.number)
+            r.fanPercent = g.value("fan_speed").flatMap(SMIValue.percent)
             let power = g.child("gpu_power_readings") ?? g.child("power_readings")
             r.powerWatts = [power?.value("power_draw"), power?.value("instant_power_draw"), power?.value("average_power_draw")]
                 .lazy.compactMap { $0.flatMap(SMIValue.number) }.first
@@ -37,16 +37,17 @@ public enum QueryXML {
             }
             if let agg = g.path("ecc_errors", "aggregate") {
                 let corr = [agg.value("dram_correctable"), agg.value("sram_correctable"), agg.value("single_bit", "total")]
-                    .compactMap { $0.flatMap(SMIValue.number) }
+                    .compactMap { $0.flatMap(SMIValue.count) }
                 let unc = [agg.value("dram_uncorrectable"), agg.value("sram_uncorrectable"), agg.value("double_bit", "total")]
-                    .compactMap { $0.flatMap(SMIValue.number) }
-                if !corr.isEmpty { r.eccCorrected = UInt64(corr.reduce(0, +)) }
-                if !unc.isEmpty { r.eccUncorrected = UInt64(unc.reduce(0, +)) }
+                    .compactMap { $0.flatMap(SMIValue.count) }
+                // At most three parts below 2^53 each: the sums cannot overflow.
+                if !corr.isEmpty { r.eccCorrected = corr.reduce(0, +) }
+                if !unc.isEmpty { r.eccUncorrected = unc.reduce(0, +) }
             }
             if let rr = g.child("remapped_rows"),
-               let corr = rr.value("remapped_row_corr").flatMap(SMIValue.number),
-               let unc = rr.value("remapped_row_unc").flatMap(SMIValue.number) {
-                r.remappedRows = RemappedRows(correctable: Int(corr), uncorrectable: Int(unc),
+               let corr = rr.value("remapped_row_corr").flatMap(SMIValue.index),
+               let unc = rr.value("remapped_row_unc").flatMap(SMIValue.index) {
+                r.remappedRows = RemappedRows(correctable: corr, uncorrectable: unc,
                                               pending: rr.value("remapped_row_pending") == "Yes",
                                               failed: rr.value("remapped_row_failure") == "Yes")
             }
@@ -70,8 +71,8 @@ public enum QueryXML {
                 let kind: GPUProcess.Kind = (p.value("type") ?? "C").contains("G") && !(p.value("type") ?? "").contains("C") ? .graphics : .compute
                 var proc = GPUProcess(pid: Int32(pid), usedMemoryBytes: p.value("used_memory").flatMap { SMIValue.bytes($0) }, kind: kind)
                 proc.processName = p.value("process_name").flatMap(SMIValue.text)
-                proc.gpuInstanceID = p.value("gpu_instance_id").flatMap(SMIValue.number).map { Int($0) }
-                proc.computeInstanceID = p.value("compute_instance_id").flatMap(SMIValue.number).map { Int($0) }
+                proc.gpuInstanceID = p.value("gpu_instance_id").flatMap(SMIValue.index)
+                proc.computeInstanceID = p.value("compute_instance_id").flatMap(SMIValue.index)
                 r.processes.append(proc)
             }
             c.gpus.append(r)

@@ -13,14 +13,38 @@ public enum SMIValue {
         return t.isEmpty || t.hasPrefix("[") || t == "N/A" || t == "Unknown Error" || t == "Not Available"
     }
 
-    /// The number at the start of the cell, with its unit stripped; nil when missing.
+    /// The number at the start of the cell, with its unit stripped; nil when missing or not
+    /// finite (`1e999`, `inf`, `nan` are garbage, not readings).
     public static func number(_ raw: String) -> Double? {
         let t = raw.trimmed()
         if isMissing(t) { return nil }
         if t.hasPrefix("0x") || t.hasPrefix("0X") { return UInt64(t.dropFirst(2), radix: 16).map { Double($0) } }
         let numberPart = t.prefix { $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" || $0 == "E" }
-        guard !numberPart.isEmpty else { return nil }
-        return Double(numberPart)
+        guard !numberPart.isEmpty, let v = Double(numberPart), v.isFinite else { return nil }
+        return v
+    }
+
+    /// A count (ECC errors, remapped rows): whole, 0 ≤ n < 2^53; nil otherwise.
+    public static func count(_ raw: String) -> UInt64? {
+        number(raw).flatMap(Self.count(of:))
+    }
+
+    /// An index or id (GPU minor number, MIG instance): 0 ≤ n ≤ 2^31 − 1; nil otherwise.
+    public static func index(_ raw: String) -> Int? {
+        guard let v = number(raw), v >= 0, v <= Double(Int32.max) else { return nil }
+        return Int(v)
+    }
+
+    /// A parsed double as a count, without trapping: nil unless finite, ≥ 0 and < 2^53.
+    public static func count(of v: Double) -> UInt64? {
+        guard v.isFinite, v >= 0, v < 9_007_199_254_740_992 else { return nil }
+        return UInt64(v)
+    }
+
+    /// A percentage reading: nil outside 0–100 (a driver answering 255 % is not believed).
+    public static func percent(_ raw: String) -> Double? {
+        guard let v = number(raw), (0...100).contains(v) else { return nil }
+        return v
     }
 
     /// Megabytes as nvidia-smi means them (MiB) → bytes. Honors an explicit unit when present.
@@ -32,7 +56,8 @@ public enum SMIValue {
         else if t.hasSuffix("KiB") { factor = 1024 }
         else if t.hasSuffix(" B") { factor = 1 }
         else { factor = defaultUnitMiB ? 1_048_576 : 1 }
-        return UInt64(v * factor)
+        // Below 2^53 bytes (8 PiB): anything larger is not a GPU's memory, and would not convert.
+        return count(of: v * factor)
     }
 
     public static func hex(_ raw: String) -> UInt64? {

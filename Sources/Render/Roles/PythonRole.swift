@@ -79,18 +79,20 @@ struct PythonRole: AnsibleRole {
                 label: "{{ item.name }}"
               when: python_holds_homes
 
+            # As the user, like everything in a home: a ~/.bashrc linked to a system file is
+            # then written with the user's rights only (and a dotfiles link works as meant).
             - name: Put pyenv on the PATH of its users
               ansible.builtin.blockinfile:
                 path: /home/{{ item.name }}/.bashrc
                 create: true
-                owner: "{{ item.name }}"
-                group: "{{ item.name }}"
                 mode: "0644"
                 marker: "# {mark} gpucluster pyenv"
                 block: |
                   export PYENV_ROOT="$HOME/.pyenv"
                   export PATH="$PYENV_ROOT/bin:$PATH"
                   eval "$(pyenv init -)"
+              become: true
+              become_user: "{{ item.name }}"
               loop: "{{ gpucluster_users | selectattr('python', 'equalto', 'pyenv') | list }}"
               loop_control:
                 label: "{{ item.name }}"

@@ -2,8 +2,12 @@ import Spec
 
 /// rsyslog: every host forwards to the log sink — over TCP by default, with a disk-assisted
 /// queue and infinite retry, so nothing is lost while the sink is down (UDP only when the spec
-/// asks, and it drops silently). The sink writes one folder per host, names made safe with
-/// `secpath-replace` (a host cannot write outside /var/log/hosts by naming itself `../..`).
+/// asks, and it drops silently). The sink files each message under the name the spec gives
+/// the sender's address (a lookup table), never under the hostname the message claims: gpu01
+/// cannot write into gpu02's logs. Unknown senders go to `_unknown`, program names are made
+/// path-safe (`securepath`). No per-input rate limit: with `rateLimit.interval` set, rsyslog
+/// 8.2302 (Debian 12) leaves `programname` empty and every file becomes `_.log` (seen in
+/// LogSinkTests).
 struct RsyslogRole: AnsibleRole {
     let name = "rsyslog"
 
@@ -16,6 +20,16 @@ struct RsyslogRole: AnsibleRole {
                 update_cache: true
                 cache_valid_time: 3600
               when: "'rsyslog' not in ansible_facts.packages | default({})"
+
+            - name: Know each sender by its address, as the spec names it
+              ansible.builtin.template:
+                src: gpucluster-senders.json.j2
+                dest: /etc/rsyslog.d/gpucluster-senders.json
+                owner: root
+                group: root
+                mode: "0644"
+              when: inventory_hostname in groups['log_sinks']
+              notify: Restart rsyslog
 
             - name: Receive the cluster's logs, one folder per host
               ansible.builtin.template:
@@ -53,21 +67,42 @@ struct RsyslogRole: AnsibleRole {
 
             """,
              templates: [
+                ("gpucluster-senders.json.j2", """
+                {
+                  "version": 1,
+                  "nomatch": "_unknown",
+                  "type": "string",
+                  "table": [
+                {% for s in gpucluster_log_senders %}
+                    { "index": "{{ s.address }}", "value": "{{ s.name }}" }{{ "," if not loop.last }}
+                {% endfor %}
+                  ]
+                }
+
+                """),
                 ("10-gpucluster-sink.conf.j2", """
                 # {{ ansible_managed }}
-                # The cluster's log sink: one file per host and program under /var/log/hosts.
-                template(name="GpuclusterPerHost" type="string"
-                         string="/var/log/hosts/%HOSTNAME:::secpath-replace%/%PROGRAMNAME:::secpath-replace%.log")
+                # The cluster's log sink: one file per host and program under /var/log/hosts,
+                # the host named by the message's source address, not by what the message says.
+                lookup_table(name="gpucluster_senders" file="/etc/rsyslog.d/gpucluster-senders.json")
+                template(name="GpuclusterPerSender" type="list") {
+                  constant(value="/var/log/hosts/")
+                  property(name="$.sender" securepath="replace")
+                  constant(value="/")
+                  property(name="programname" securepath="replace")
+                  constant(value=".log")
+                }
                 ruleset(name="gpucluster-remote") {
-                  action(type="omfile" dynaFile="GpuclusterPerHost" createDirs="on" dirCreateMode="0750" fileCreateMode="0640")
+                  set $.sender = lookup("gpucluster_senders", $fromhost-ip);
+                  action(type="omfile" dynaFile="GpuclusterPerSender" createDirs="on" dirCreateMode="0750" fileCreateMode="0640")
                   stop
                 }
                 {% if gpucluster_log_sink.protocol == 'udp' %}
                 module(load="imudp")
-                input(type="imudp" port="{{ gpucluster_log_sink.port }}" ruleset="gpucluster-remote")
+                input(type="imudp" address="{{ gpucluster_log_sink.address }}" port="{{ gpucluster_log_sink.port }}" ruleset="gpucluster-remote")
                 {% else %}
                 module(load="imtcp")
-                input(type="imtcp" port="{{ gpucluster_log_sink.port }}" ruleset="gpucluster-remote")
+                input(type="imtcp" address="{{ gpucluster_log_sink.address }}" port="{{ gpucluster_log_sink.port }}" ruleset="gpucluster-remote")
                 {% endif %}
 
                 """),

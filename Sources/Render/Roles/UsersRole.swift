@@ -27,14 +27,38 @@ struct UsersRole: AnsibleRole {
               loop_control:
                 label: "{{ item.name }}"
 
-            - name: Install each user's SSH keys (only these)
+            # Homes are the users' own: root never writes there. A link where a key file goes
+            # (alice: ~/.ssh/authorized_keys -> /etc/shadow) is looked for and reported, and
+            # the keys are written as the user, so no link, hard link or swapped folder can
+            # lend root's rights; that also works on NFS homes with root_squash.
+            - name: Look for links where each user's SSH keys go (never written through)
+              ansible.builtin.stat:
+                path: "/home/{{ item.0.name }}/{{ item.1 }}"
+                follow: false
+                get_checksum: false
+                get_mime: false
+                get_attributes: false
+              become: true
+              become_user: "{{ item.0.name }}"
+              loop: "{{ gpucluster_users | product(['.ssh', '.ssh/authorized_keys']) | list }}"
+              loop_control:
+                label: "{{ item.0.name }} ~/{{ item.1 }}"
+              register: users_ssh_paths
+              changed_when: users_ssh_paths.stat.islnk | default(false)
+              notify: Report links in homes
+
+            - name: Install each user's SSH keys (only these), as the user
               ansible.posix.authorized_key:
                 user: "{{ item.name }}"
                 key: "{{ lookup('ansible.builtin.file', playbook_dir + '/keys/' + item.name + '.pub') }}"
                 exclusive: true
+              become: true
+              become_user: "{{ item.name }}"
               loop: "{{ gpucluster_users }}"
               loop_control:
                 label: "{{ item.name }}"
+              when: item.name not in (users_ssh_paths.results | selectattr('stat.islnk', 'defined') | selectattr('stat.islnk')
+                    | map(attribute='item.0.name') | list)
 
             - name: Create the service accounts that live on this host
               ansible.builtin.user:
@@ -47,6 +71,17 @@ struct UsersRole: AnsibleRole {
               loop: "{{ gpucluster_service_accounts }}"
               loop_control:
                 label: "{{ item.name }}"
+
+            """,
+             handlers: """
+            # At the end of the play, so the rest of the host is still configured.
+            - name: Report links in homes
+              ansible.builtin.fail:
+                msg: >-
+                  Not written through a link (a user's link may aim at a system file; remove it and apply again):
+                  {% for r in users_ssh_paths.results if r.stat.islnk | default(false) %}
+                  {{ r.stat.path }} -> {{ r.stat.lnk_target | default('?') }}{{ ';' if not loop.last }}
+                  {% endfor %}
 
             """)
     }

@@ -23,6 +23,17 @@ struct SudoCommandsRule: ValidationRule {
                 } else if v.contains(where: { ",:\\\n".contains($0) }) {
                     d.error(cmd.at, "sudo rule for \(a.name.value) contains a sudoers special character (, : \\)")
                 }
+                // sudoers: a command without arguments may be run with any arguments, and an
+                // argument written ^…$ is a regular expression (sudo ≥ 1.9.10).
+                let words = v.split(separator: " ")
+                if v.hasPrefix("/"), words.count == 1 {
+                    d.error(cmd.at, "sudo rule for \(a.name.value) has no arguments: sudo then allows any arguments",
+                            hint: "write the exact arguments; \"\" alone would mean none")
+                }
+                if words.dropFirst().contains(where: { $0.hasPrefix("^") || $0.hasSuffix("$") }) {
+                    d.error(cmd.at, "sudo rule for \(a.name.value) has an argument sudo reads as a regular expression (^…$)",
+                            hint: "list exact command strings")
+                }
                 if v.contains("rsync") && v.contains("--server") && !v.contains("--sender") {
                     d.error(cmd.at, "sudo rule for \(a.name.value) lets rsync write as root (no --sender)",
                             hint: "a read-only backup account needs only `rsync --server --sender …`")

@@ -36,6 +36,7 @@ public enum ValidationRules {
         MonitoringRule(),
         GPUCountRule(),
         InlineSecretsRule(),
+        FreeTextRule(),
     ]
 }
 

@@ -1,0 +1,91 @@
+/// What agents and Prometheus say is data, not trust: every value that arrives from them is
+/// checked here, once, before anything counts, sums, stores or draws it. A value outside what
+/// the hardware can report is dropped (nil) or the list capped, and the node says which, so a
+/// faulty or hostile agent shows as such instead of trapping the dashboard or poisoning its
+/// history.
+public enum ObservationBounds {
+    /// GPUs on one node (8-GPU HGX with MIG instances stays far below).
+    public static let maxGPUs = 128
+    /// Processes per GPU (MPS allows 48 clients; graphics contexts add some).
+    public static let maxProcessesPerGPU = 1024
+    /// One GPU's memory: 4 TiB (the largest today is 192 GB). Sums of capped values can't overflow.
+    public static let maxMemoryBytes: UInt64 = 1 << 42
+    public static let temperatureCelsius: ClosedRange<Double> = -50...200
+    /// Earliest believable time stamp (2000-01-01); the latest is now plus a day of clock skew.
+    public static let earliestTime: Double = 946_684_800
+    public static let clockSkew: Double = 86_400
+
+    /// The double as an Int if it is finite and within ±2^53 (never traps).
+    public static func int(_ v: Double) -> Int? {
+        guard v.isFinite, abs(v) < 9_007_199_254_740_992 else { return nil }
+        return Int(v)
+    }
+
+    /// The double as a byte count if it is finite and 0 … maxMemoryBytes.
+    public static func bytes(_ v: Double) -> UInt64? {
+        guard v.isFinite, v >= 0, v <= Double(maxMemoryBytes) else { return nil }
+        return UInt64(v)
+    }
+
+    public static func isTime(_ t: Double, now: Double) -> Bool {
+        t.isFinite && t >= earliestTime && t <= max(now, earliestTime) + clockSkew
+    }
+}
+
+extension NodeObservation {
+    /// This observation with every implausible value dropped or capped; `dataProblem` lists
+    /// what was dropped (nil when nothing was).
+    public func bounded(now: Double) -> NodeObservation {
+        var o = self
+        var dropped: [String] = []
+        if let e = o.expectedGPUs, !(0...ObservationBounds.maxGPUs).contains(e) {
+            dropped.append("expected GPUs \(e)")
+            o.expectedGPUs = nil
+        }
+        if let t = o.lastSeen, !ObservationBounds.isTime(t, now: now) { dropped.append("last seen \(t)"); o.lastSeen = nil }
+        if let t = o.downSince, !ObservationBounds.isTime(t, now: now) { o.downSince = nil }
+        if o.gpus.count > ObservationBounds.maxGPUs {
+            dropped.append("\(o.gpus.count - ObservationBounds.maxGPUs) GPUs over \(ObservationBounds.maxGPUs)")
+            o.gpus = Array(o.gpus.prefix(ObservationBounds.maxGPUs))
+        }
+        for i in o.gpus.indices { o.gpus[i].bound(position: i, now: now, &dropped) }
+        if !dropped.isEmpty {
+            let shown = dropped.prefix(5).joined(separator: ", ") + (dropped.count > 5 ? " and \(dropped.count - 5) more" : "")
+            o.dataProblem = "ignored implausible values: " + shown
+        }
+        return o
+    }
+}
+
+extension GPUObservation {
+    mutating func bound(position: Int, now: Double, _ dropped: inout [String]) {
+        let me = "GPU \(position)"
+        if !(0..<(ObservationBounds.maxGPUs * 8)).contains(index) { dropped.append("\(me) index \(index)"); index = position }
+        if let u = utilization, !(u.isFinite && (0...100).contains(u)) { dropped.append("\(me) utilization \(u)"); utilization = nil }
+        if let t = temperatureCelsius, !(t.isFinite && ObservationBounds.temperatureCelsius.contains(t)) {
+            dropped.append("\(me) temperature \(t)"); temperatureCelsius = nil
+        }
+        if let m = memoryTotalBytes, m > ObservationBounds.maxMemoryBytes { dropped.append("\(me) memory total \(m)"); memoryTotalBytes = nil }
+        if let m = memoryUsedBytes, m > (memoryTotalBytes ?? ObservationBounds.maxMemoryBytes) {
+            dropped.append("\(me) memory used \(m) over total"); memoryUsedBytes = nil
+        }
+        if !(0...ObservationBounds.maxProcessesPerGPU).contains(processCount) {
+            dropped.append("\(me) process count \(processCount)")
+            processCount = min(max(processCount, 0), ObservationBounds.maxProcessesPerGPU)
+        }
+        if processes.count > ObservationBounds.maxProcessesPerGPU {
+            dropped.append("\(me) \(processes.count - ObservationBounds.maxProcessesPerGPU) processes over the cap")
+            processes = Array(processes.prefix(ObservationBounds.maxProcessesPerGPU))
+        }
+        for j in processes.indices {
+            if let m = processes[j].memoryBytes, m > ObservationBounds.maxMemoryBytes {
+                dropped.append("\(me) process memory \(m)"); processes[j].memoryBytes = nil
+            }
+            if let s = processes[j].startTime, !ObservationBounds.isTime(s, now: now) {
+                dropped.append("\(me) process start \(s)"); processes[j].startTime = nil
+            }
+        }
+        if users.count > ObservationBounds.maxProcessesPerGPU { users = Array(users.prefix(ObservationBounds.maxProcessesPerGPU)) }
+        if jobs.count > ObservationBounds.maxProcessesPerGPU { jobs = Array(jobs.prefix(ObservationBounds.maxProcessesPerGPU)) }
+    }
+}

@@ -1,0 +1,119 @@
+import Fleet
+import Foundation
+import History
+import Testing
+import TestSupport
+@testable import GPU
+
+/// An agent answering a well-formed report full of impossible numbers (utilization 1e300,
+/// memory sums past 2^64, start times ±1e300, a billion expected GPUs): the dashboard keeps
+/// serving every page, marks the node with the reason, and its history stays drawable, also
+/// after a restart without the agent.
+@Suite("Dashboard with a hostile agent", .serialized)
+struct HostileAgentTests {
+    /// A real agent's report with every number an agent could lie about made extreme.
+    static func hostileReport(from valid: String) throws -> String {
+        var report = try #require(try JSONSerialization.jsonObject(with: Data(valid.utf8)) as? [String: Any])
+        var gpu = try #require(report["gpu"] as? [String: Any])
+        var gpus = try #require(gpu["gpus"] as? [[String: Any]])
+        try #require(gpus.count >= 4)
+        let uuid0 = try #require(gpus[0]["uuid"] as? String)
+        let uuid1 = try #require(gpus[1]["uuid"] as? String)
+        gpus[0]["utilizationGPU"] = 1e300
+        gpus[0]["processes"] = [["pid": 4242, "kind": "compute"], ["pid": 4243, "kind": "compute"]]
+        gpus[1]["utilizationGPU"] = -1e300
+        gpus[1]["temperatureCelsius"] = 1e308
+        gpus[1]["processes"] = [["pid": 4244, "kind": "compute"]]
+        gpus[2]["memoryUsedBytes"] = UInt64.max
+        gpus[3]["memoryTotalBytes"] = UInt64.max
+        gpu["gpus"] = gpus
+        report["gpu"] = gpu
+        report["expectedGPUs"] = 1_000_000_000
+        func proc(_ pid: Int, _ uuid: String, _ mem: UInt64, _ start: Double) -> [String: Any] {
+            ["pid": pid, "gpuIndex": 0, "gpuUUID": uuid, "usedMemoryBytes": mem, "kind": "compute", "uid": 2001,
+             "user": "mallory", "command": "python train.py", "startTime": start, "job": ["kind": "process", "id": "\(pid)"]]
+        }
+        // Two processes of one user whose memory adds up past 2^64; start times far out of range.
+        report["processes"] = [proc(4242, uuid0, UInt64.max / 2 + 1, -1e300), proc(4243, uuid0, UInt64.max / 2 + 1, 1e300),
+                               proc(4244, uuid1, 1 << 30, 1.7e308)]
+        return String(decoding: try JSONSerialization.data(withJSONObject: report), as: UTF8.self)
+    }
+
+    @Test("extreme and impossible values: every page still answers, the node says why, history stays drawable")
+    func extremeValues() throws {
+        let dir = try FaultTests.tempDir()
+        let specPath = try FaultTests.spec(in: dir)
+        let inst = try SimLibrary.instance(SimScenario.uniform(count: 4).text)
+        let good = try AgentProcess(arguments: ["--nvml", inst.library, "--interval", "0.3"])
+        let valid = try good.get("/api/v1/node").body
+        good.stop()
+        let reportPath = dir.appendingPathComponent("hostile.json").path
+        try Self.hostileReport(from: valid).write(toFile: reportPath, atomically: true, encoding: .utf8)
+        let modeFile = dir.appendingPathComponent("mode").path
+        try "ok".write(toFile: modeFile, atomically: true, encoding: .utf8)
+        let hostile = try ServerProcess.python(Repo.path("Tests/browser/fault_agent.py"), [modeFile, reportPath])
+        let db = dir.appendingPathComponent("history.sqlite").path
+        let args = ["dashboard", specPath, "--host", "127.0.0.1", "--port", "0", "--interval", "0.3", "--timeout", "0.5", "--db", db]
+            + FaultTests.nowhere + ["--agent", "gpu02=127.0.0.1:\(hostile.port)"]
+        var dash = try ServerProcess(args)
+        defer { dash.stop() }
+
+        #expect(FaultTests.until(10) { (try? FaultTests.snapshot(dash))?.nodes.first { $0.name == "gpu02" }?.up == true })
+        let pages = ["/", "/users", "/node/gpu02", "/user/mallory", "/api/v1/snapshot", "/api/v1/users", "/api/v1/free",
+                     "/api/v1/history?range=24h", "/api/v1/live"]
+        for page in pages {
+            let r = try dash.get(page, timeout: 3)
+            #expect(r.status == 200, "\(page): HTTP \(r.status) \(r.body.prefix(200))")
+        }
+        let snap = try FaultTests.snapshot(dash)
+        let node = try #require(snap.nodes.first { $0.name == "gpu02" })
+        let problem = node.problem ?? ""
+        #expect(problem.contains("ignored implausible values") && problem.contains("utilization"), "node problem: \(problem)")
+        #expect(node.gpus.count == 8, "the spec's 8 GPUs (4 reported, 4 missing), not a billion: \(node.gpus.count)")
+        #expect(node.gpus.allSatisfy { ($0.utilization ?? 0) >= 0 && ($0.utilization ?? 0) <= 100 })
+        #expect(node.gpus.allSatisfy { ($0.memoryUsedBytes ?? 0) <= ($0.memoryTotalBytes ?? UInt64.max) })
+        #expect(node.gpus[0].processes.allSatisfy { $0.startTime == nil }, "start times out of range are dropped")
+        let page = try dash.get("/node/gpu02").body
+        #expect(page.contains("ignored implausible values"), "the node page says why")
+        // Some rounds of history with those values, then the dashboard again without the agent.
+        Thread.sleep(forTimeInterval: 1.5)
+        hostile.stop()
+        dash.stop()
+        dash = try ServerProcess(args)
+        #expect(FaultTests.until(10) { (try? FaultTests.snapshot(dash))?.nodes.contains { $0.name == "gpu02" && !$0.up } == true })
+        for page in pages {
+            let r = try dash.get(page, timeout: 3)
+            // mallory holds nothing now: her page says so (404), which is an answer, not a crash.
+            #expect(r.status == 200 || (page == "/user/mallory" && r.status == 404), "after restart \(page): HTTP \(r.status)")
+        }
+        #expect(try dash.get("/").body.contains("<svg"), "history charts still drawn")
+    }
+
+    @Test("bounded(): each implausible value dropped and named; sums saturate instead of trapping")
+    func boundedUnit() {
+        let now = 1_800_000_000.0
+        var g = GPUObservation(index: -5, uuid: "u", name: "n", memoryUsedBytes: 9 << 40, memoryTotalBytes: 8 << 30,
+                               utilization: .nan, temperatureCelsius: .infinity, processCount: -3,
+                               processes: [ProcessView(pid: 1, user: "a", command: "x", memoryBytes: .max, job: "j", startTime: -1e300)])
+        g.users = ["a"]
+        let o = NodeObservation(name: "n", expectedGPUs: Int.max, reachable: true, lastSeen: .infinity, gpus: [g]).bounded(now: now)
+        let b = o.gpus[0]
+        #expect(o.expectedGPUs == nil && o.lastSeen == nil)
+        #expect(b.index == 0 && b.utilization == nil && b.temperatureCelsius == nil && b.memoryUsedBytes == nil && b.processCount == 0)
+        #expect(b.processes[0].memoryBytes == nil && b.processes[0].startTime == nil)
+        #expect(o.dataProblem?.contains("utilization nan") == true, "\(o.dataProblem ?? "")")
+        // A sane observation passes untouched.
+        let fine = NodeObservation(name: "n", expectedGPUs: 8, reachable: true, lastSeen: now,
+                                   gpus: [GPUObservation(index: 0, uuid: "u", name: "n", memoryUsedBytes: 1 << 30, memoryTotalBytes: 80 << 30,
+                                                         utilization: 55, temperatureCelsius: 60, processCount: 1)])
+        #expect(fine.bounded(now: now) == fine)
+        // What reaches the builder from elsewhere (status --dashboard) cannot trap either.
+        #expect(SnapshotBuilder.duration(.infinity) == "?" && SnapshotBuilder.duration(1e300) == "?" && SnapshotBuilder.duration(-1e300) == "0 s")
+        #expect(SnapshotBuilder.number(.nan) == "?" && !SnapshotBuilder.number(1e300).isEmpty)
+        let p = ProcessView(pid: 1, user: "a", command: "x", memoryBytes: .max, job: "j", startTime: nil)
+        let view = GPUView(node: "n", index: 0, uuid: "u", name: "n", state: .busy, users: ["a"], processes: [p, p])
+        let snapshot = ClusterSnapshot(generation: 1, takenAt: now, source: "test", policy: FreePolicy(),
+                                       nodes: [NodeView(name: "n", up: true, gpus: [view])])
+        #expect(UserUsage.all(in: snapshot).first?.memoryBytes == .max)
+    }
+}
