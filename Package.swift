@@ -46,7 +46,7 @@ let package = Package(
         ]),
         // The cluster-wide view: GPU states (free / busy / idle-held / down / unhealthy), slots,
         // per-user usage, the terminal board. Pure: built from agents' node reports.
-        .target(name: "Fleet", dependencies: ["Agent", "Spec"]),
+        .target(name: "Fleet", dependencies: ["Agent", "Spec", "CommandRunner"]),
         // Where cluster snapshots come from: scraping every agent (embedded) or Prometheus' API.
         .target(name: "FleetSources", dependencies: [
             "Fleet", "Agent",

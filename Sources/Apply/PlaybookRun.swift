@@ -1,3 +1,5 @@
+import CommandRunner
+
 /// What one `ansible-playbook` run did, folded from its events: per host counts, failures with
 /// their messages, and (in check mode) which tasks would change what.
 public struct PlaybookRun: Sendable {
@@ -51,12 +53,13 @@ public struct PlaybookRun: Sendable {
         var out = "host".padding(toLength: 16, withPad: " ", startingAt: 0) + "    ok changed failed unreachable skipped\n"
         for host in stats.keys.sorted() {
             let s = stats[host] ?? HostStats()
-            out += host.padding(toLength: 16, withPad: " ", startingAt: 0)
+            out += TerminalText.printable(host).padding(toLength: 16, withPad: " ", startingAt: 0)
             out += [s.ok, s.changed, s.failed, s.unreachable, s.skipped].enumerated().map { i, n in
                 String(n).leftPad([6, 8, 7, 12, 8][i])
             }.joined() + "\n"
-            for f in failures[host] ?? [] { out += "  failed: \(f)\n" }
-            if let u = unreachable[host] { out += "  unreachable: \(u)\n" }
+            // Messages come from the hosts (a link target a user chose, say): printable only.
+            for f in failures[host] ?? [] { out += "  failed: \(TerminalText.printable(f))\n" }
+            if let u = unreachable[host] { out += "  unreachable: \(TerminalText.printable(u))\n" }
         }
         return out
     }

@@ -1,3 +1,4 @@
+import CommandRunner
 import Foundation
 
 /// `gpucluster status`: the dashboard's board as text, one line per GPU, coloured on a TTY.
@@ -82,16 +83,6 @@ public struct TerminalBoard: Sendable {
 
     /// Control characters (C0, DEL, C1) and bidi overrides become visible escapes.
     public static func sanitize(_ s: String, max: Int = 120) -> String {
-        var out = ""
-        for u in s.unicodeScalars.prefix(max) {
-            switch u.value {
-            case 0..<0x20, 0x7F, 0x80..<0xA0, 0x202A...0x202E, 0x2066...0x2069:
-                out += "\\u{\(String(u.value, radix: 16))}"
-            default:
-                out.unicodeScalars.append(u)
-            }
-        }
-        if s.unicodeScalars.count > max { out += "…" }
-        return out
+        TerminalText.printable(s, max: max)
     }
 }

@@ -32,7 +32,12 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
 public struct AsyncHTTPFetcher: HTTPFetcher {
     let client: HTTPClient
 
-    public init(client: HTTPClient = .shared) { self.client = client }
+    /// Redirects are answers, never followed: an agent (or a keys mirror) cannot send the
+    /// dashboard to fetch from another address (AsyncHTTPClient's shared client follows up to 5).
+    public static let noRedirects = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                                               configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
+    public init(client: HTTPClient = AsyncHTTPFetcher.noRedirects) { self.client = client }
 
     public func get(_ url: String, timeout: Duration, maxBytes: Int) async throws(FetchError) -> (status: Int, body: Data) {
         let client = self.client

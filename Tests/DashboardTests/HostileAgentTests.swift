@@ -116,4 +116,25 @@ struct HostileAgentTests {
                                        nodes: [NodeView(name: "n", up: true, gpus: [view])])
         #expect(UserUsage.all(in: snapshot).first?.memoryBytes == .max)
     }
+
+    @Test("an agent answering a redirect to another agent is not followed: the node is down with HTTP 302")
+    func redirectNotFollowed() throws {
+        let dir = try FaultTests.tempDir()
+        let specPath = try FaultTests.spec(in: dir)
+        let inst = try SimLibrary.instance(SimScenario.uniform(count: 4).text)
+        let good = try AgentProcess(arguments: ["--nvml", inst.library, "--interval", "0.3"])
+        defer { good.stop() }
+        let modeFile = dir.appendingPathComponent("mode").path
+        try "redirect:http://127.0.0.1:\(good.port)/api/v1/node".write(toFile: modeFile, atomically: true, encoding: .utf8)
+        let redirecting = try ServerProcess.python(Repo.path("Tests/browser/fault_agent.py"), [modeFile, modeFile])
+        defer { redirecting.stop() }
+        let dash = try ServerProcess(["dashboard", specPath, "--host", "127.0.0.1", "--port", "0", "--interval", "0.3", "--timeout", "0.5",
+                                      "--no-history"] + FaultTests.nowhere + ["--agent", "gpu02=127.0.0.1:\(redirecting.port)"])
+        defer { dash.stop() }
+        var problem = ""
+        #expect(FaultTests.until(10) {
+            problem = (try? FaultTests.snapshot(dash))?.nodes.first { $0.name == "gpu02" }?.problem ?? ""
+            return problem.contains("HTTP 302")
+        }, "gpu02: '\(problem)'")
+    }
 }

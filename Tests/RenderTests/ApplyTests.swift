@@ -117,4 +117,17 @@ struct ApplyTests {
         guard case .hostResult(_, "T", .ok, true, _, let d)? = diff?.first else { Issue.record("not parsed"); return }
         #expect(d?.contains("-b") == true && d?.contains("+c") == true)
     }
+
+    @Test("messages from hosts reach the terminal printable: a link target with escape sequences is shown, not obeyed")
+    func hostileMessages() {
+        var run = PlaybookRun()
+        let evil = "/home/alice/x -> /etc/\u{1B}]0;owned\u{07}\u{1B}[2J\u{202E}txt"
+        run.apply(.hostResult(host: "gpu01", task: "Report links in homes", outcome: .failed, changed: false, message: evil, diff: nil))
+        run.apply(.stats(["gpu01": HostStats(ok: 1, failed: 1)]))
+        let out = run.summary()
+        #expect(!out.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "raw control characters: \(out.debugDescription)")
+        #expect(out.contains("\\u{1b}]0;owned\\u{7}") && out.contains("\\u{202e}"), "\(out)")
+        #expect(run.exitCode == 2)
+    }
 }
+

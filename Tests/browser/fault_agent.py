@@ -7,6 +7,7 @@ Prints "listening on http://127.0.0.1:PORT". Each request reads MODEFILE:
   hang     accept, say nothing for 20 s (bounded), close
   garbage  200 with bytes that are not JSON
   500      an error status
+  redirect:URL  302 to URL (the dashboard must not follow it)
   ok       200 with the contents of VALIDJSON (a real agent's report)
 """
 import sys, time
@@ -24,6 +25,10 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "garbage":
             body = b"\x00\xff<html>not an agent{{{"
             self.send_response(200)
+        elif mode.startswith("redirect:"):
+            body = b""
+            self.send_response(302)
+            self.send_header("Location", mode[len("redirect:"):])
         elif mode == "500":
             body = b"internal error"
             self.send_response(500)

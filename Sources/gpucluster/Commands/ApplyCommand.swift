@@ -1,6 +1,7 @@
 import Agent
 import Apply
 import ArgumentParser
+import CommandRunner
 import Foundation
 
 /// Options shared by `apply` and `drift`.
@@ -52,8 +53,8 @@ struct Progress {
         case .handlerStart(let name): printError("[handler, \(elapsed)] \(name)")
         case .hostResult(let host, _, let outcome, let changed, let message, _):
             switch outcome {
-            case .failed: printError("    \(host): FAILED \(message ?? "")")
-            case .unreachable: printError("    \(host): UNREACHABLE \(message ?? "")")
+            case .failed: printError("    \(host): FAILED \(TerminalText.printable(message ?? ""))")
+            case .unreachable: printError("    \(host): UNREACHABLE \(TerminalText.printable(message ?? ""))")
             case .ok where changed: printError("    \(host): changed")
             default: break
             }
@@ -96,7 +97,7 @@ struct DriftCommand: ParsableCommand {
     func run() throws {
         let runner = try options.runner(check: true, diff: true)
         let result = try runner.run { e, _ in
-            if case .hostResult(let host, let task, .failed, _, let message, _) = e { printError("\(host): \(task) failed: \(message ?? "")") }
+            if case .hostResult(let host, let task, .failed, _, let message, _) = e { printError("\(host): \(task) failed: \(TerminalText.printable(message ?? ""))") }
         }
         guard result.sawStats else {
             printError("drift: ansible-playbook did not finish (see its messages above)")
@@ -105,13 +106,14 @@ struct DriftCommand: ParsableCommand {
         var drifted = false
         for host in result.stats.keys.sorted() {
             let changes = result.changes[host] ?? []
-            if let u = result.unreachable[host] { print("\(host): unreachable (\(u))"); continue }
+            if let u = result.unreachable[host] { print("\(host): unreachable (\(TerminalText.printable(u)))"); continue }
             if changes.isEmpty { print("\(host): matches the spec"); continue }
             drifted = true
             print("\(host): \(changes.count) difference\(changes.count == 1 ? "" : "s")")
             for c in changes {
                 print("  ~ \(c.task)")
-                if let d = c.diff { print(d.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")) }
+                // Diffs show hosts' files, which users may have written to: printable only.
+                if let d = c.diff { print(d.split(separator: "\n").map { "      " + TerminalText.printable(String($0)) }.joined(separator: "\n")) }
             }
         }
         fflush(nil)
