@@ -36,6 +36,7 @@ let package = Package(
         .target(name: "Agent", dependencies: [
             "GPU", "CommandRunner", "CProcess",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -56,8 +57,9 @@ let package = Package(
         .target(name: "History", dependencies: ["Fleet", .product(name: "GRDB", package: "GRDB.swift")]),
         // The web dashboard: server-rendered HTML, inline SVG charts, JSON API, live updates.
         .target(name: "Dashboard", dependencies: [
-            "Fleet", "FleetSources", "History",
+            "Fleet", "FleetSources", "History", "Spec",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
         ]),
         // `gpucluster demo`: a scripted cluster of real agents on the simulated NVML library.
         .target(name: "Demo", dependencies: ["GPU", "Fleet", "History", "CommandRunner"]),

@@ -26,6 +26,8 @@ public struct AgentCommand: AsyncParsableCommand {
 
     @Option(help: "Address to bind (the firewall decides who reaches it).") var host = "0.0.0.0"
     @Option(help: "Port (0 picks a free one and prints it).") var port = 9855
+    @Option(help: "Listen on this Unix socket instead of --host/--port (behind the socket unit that holds the port).")
+    var unixSocket: String?
     @Option(help: "Seconds between collections.") var interval: Double = 5
     @Option(help: "NVML library to load.") var nvml = "libnvidia-ml.so.1"
     @Option(help: "nvidia-smi for the fallback backend.") var nvidiaSmi = "nvidia-smi"
@@ -47,6 +49,9 @@ public struct AgentCommand: AsyncParsableCommand {
         guard smiTimeout > 0, smiTimeout <= 300 else { throw ValidationError("--smi-timeout must be between 0 and 300 seconds") }
         guard smartInterval > 0 else { throw ValidationError("--smart-interval must be positive") }
         if let e = expectedGpus, !(0...64).contains(e) { throw ValidationError("--expected-gpus must be 0…64") }
+        if let u = unixSocket, !u.hasPrefix("/") || u.utf8.count > 100 {
+            throw ValidationError("--unix-socket must be an absolute path of at most 100 bytes")
+        }
     }
 
     public func run() async throws {
@@ -77,11 +82,13 @@ public struct AgentCommand: AsyncParsableCommand {
             }
         }
         writeLine("gpucluster agent \(AgentVersion.string): GPU backend \(backend.name)", to: STDERR_FILENO)
-        let host = self.host
+        let host = self.host, unixSocket = self.unixSocket
         let releaseStartupPages = !keepStartupPages
-        try await AgentServer.run(agent: agent, host: host, port: port) { bound in
+        AgentServer.raiseOpenFileLimit()
+        let address: AgentServer.Listen = unixSocket.map { .unixSocket($0) } ?? .tcp(host: host, port: port)
+        try await AgentServer.run(agent: agent, listen: address) { bound in
             // Written straight to fd 1 so a parent reading the pipe sees it at once.
-            writeLine("listening on http://\(host):\(bound)", to: STDOUT_FILENO)
+            writeLine(unixSocket.map { "listening on unix:\($0)" } ?? "listening on http://\(host):\(bound)", to: STDOUT_FILENO)
             if releaseStartupPages { StartupPages.release() }   // start-up is over: its code pages can go
         }
         agent.stop()

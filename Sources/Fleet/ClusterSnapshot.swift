@@ -158,3 +158,18 @@ public struct ProcessView: Sendable, Codable, Equatable {
         self.pid = pid; self.user = user; self.command = command; self.memoryBytes = memoryBytes; self.job = job; self.startTime = startTime
     }
 }
+
+extension ClusterSnapshot {
+    /// The snapshot as a public network sees it: every GPU's state and who holds it, but no
+    /// pids, command lines or job names (those stay on the cluster's own networks).
+    public func withoutProcessDetail() -> ClusterSnapshot {
+        var s = self
+        for i in s.nodes.indices {
+            for j in s.nodes[i].gpus.indices {
+                s.nodes[i].gpus[j].processes = []
+                s.nodes[i].gpus[j].jobs = []
+            }
+        }
+        return s
+    }
+}

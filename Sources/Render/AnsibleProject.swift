@@ -178,6 +178,8 @@ public enum AnsibleProject {
         var pairs: [(String, YAMLValue)] = []
         if let a = managementAddress(h, spec) { pairs.append(("ansible_host", .string(a))) }
         if let g = h.gpus?.value { pairs.append(("gpucluster_expected_gpus", .int(g))) }
+        // The agent's port is held on this address only (and loopback): where the monitor reaches it.
+        if let a = agentAddress(h, spec) { pairs.append(("gpucluster_agent_address", .string(a))) }
         if let b = spec.backup, b.server.value == h.name.value {
             pairs.append(("gpucluster_backup_state", .string("/var/lib/gpucluster/backup-state.json")))
         }

@@ -137,4 +137,60 @@ struct HostileAgentTests {
             return problem.contains("HTTP 302")
         }, "gpu02: '\(problem)'")
     }
+
+    @Test("process detail only for the cluster's networks: from elsewhere no pids, command lines or job names")
+    func privateDetail() throws {
+        let dir = try FaultTests.tempDir()
+        let specPath = try FaultTests.spec(in: dir)
+        let inst = try SimLibrary.instance(SimScenario.uniform(count: 2).text)
+        let good = try AgentProcess(arguments: ["--nvml", inst.library, "--interval", "0.3"])
+        let valid = try good.get("/api/v1/node").body
+        good.stop()
+        var report = try #require(try JSONSerialization.jsonObject(with: Data(valid.utf8)) as? [String: Any])
+        var gpu = try #require(report["gpu"] as? [String: Any])
+        var gpus = try #require(gpu["gpus"] as? [[String: Any]])
+        let uuid = try #require(gpus[0]["uuid"] as? String)
+        gpus[0]["processes"] = [["pid": 31337, "kind": "compute"]]
+        gpus[0]["utilizationGPU"] = 90
+        gpu["gpus"] = gpus
+        report["gpu"] = gpu
+        report["processes"] = [["pid": 31337, "gpuIndex": 0, "gpuUUID": uuid, "usedMemoryBytes": 1 << 30, "kind": "compute", "uid": 2001,
+                                "user": "alice", "command": "python secret_thesis_experiment.py", "startTime": Date().timeIntervalSince1970 - 60,
+                                "job": ["kind": "slurm", "id": "918273"]]]
+        let reportPath = dir.appendingPathComponent("report.json").path
+        try JSONSerialization.data(withJSONObject: report).write(to: URL(fileURLWithPath: reportPath))
+        let modeFile = dir.appendingPathComponent("mode").path
+        try "ok".write(toFile: modeFile, atomically: true, encoding: .utf8)
+        let agent = try ServerProcess.python(Repo.path("Tests/browser/fault_agent.py"), [modeFile, reportPath])
+        defer { agent.stop() }
+        let base = ["dashboard", specPath, "--host", "127.0.0.1", "--port", "0", "--interval", "0.3", "--timeout", "0.5", "--no-history"]
+            + FaultTests.nowhere + ["--agent", "gpu02=127.0.0.1:\(agent.port)"]
+        // Loopback is not among these networks: this test's requests come from "outside".
+        let outside = try ServerProcess(base + ["--detail-from", "10.0.0.0/8"])
+        defer { outside.stop() }
+        let inside = try ServerProcess(base)
+        defer { inside.stop() }
+        for dash in [outside, inside] {
+            #expect(FaultTests.until(10) { (try? FaultTests.snapshot(dash))?.nodes.first { $0.name == "gpu02" }?.gpus.first?.state == .busy })
+        }
+        let secrets = ["secret_thesis_experiment", "31337", "918273"]
+        for path in ["/", "/node/gpu02", "/user/alice", "/users", "/api/v1/snapshot", "/api/v1/users", "/api/v1/live?view=node:gpu02"] {
+            let o = try outside.get(path).body, i = try inside.get(path).body
+            #expect(!secrets.contains { o.contains($0) }, "\(path) shows process detail to an outside request")
+            #expect(o.contains("alice") || path.hasPrefix("/api/v1/live"), "\(path): who holds the GPU is still shown outside")
+            // Inside, the same pages carry the detail (the node page and the snapshot all of it).
+            if path == "/node/gpu02" || path == "/api/v1/snapshot" {
+                #expect(secrets.allSatisfy { i.contains($0) }, "\(path) inside lacks detail")
+            } else if path == "/user/alice" || path == "/" {
+                #expect(i.contains("secret_thesis_experiment"), "\(path) inside lacks the command")
+            }
+        }
+        #expect(try inside.get("/node/gpu02").body.contains("secret_thesis_experiment"))
+        #expect(try outside.get("/").body.contains("process detail (commands, jobs) is shown on the cluster's own networks only"))
+        let free = try outside.get("/api/v1/free")
+        #expect(free.status == 200 && free.body.contains("\"freeGPUs\""), "the public board still answers how many GPUs are free")
+        let bad = try Tools.run(Binary.gpucluster, ["dashboard", specPath, "--port", "0", "--detail-from", "not-a-net"] + FaultTests.nowhere)
+        #expect(bad.status == 1 && bad.error.contains("--detail-from"))
+    }
 }
+

@@ -7,7 +7,7 @@ import TestSupport
 /// changes) → drift finds a hand edit on one host only → from `outside`: SSH refuses
 /// passwords, NFS/agents/syslog unreachable, the dashboard shows the simulated GPUs → a
 /// user's symlink attack on the next apply is refused and reported → a forged syslog hostname
-/// is filed under its real sender → a
+/// is filed under its real sender → a squatter cannot take the agent's port → a
 /// firewall that locks SSH out is refused by validate and, forced onto a host, undone by the
 /// rollback guard → a compute host dies mid-apply → lab down leaves nothing.
 /// Figures go to `.build/lab-e2e-times.txt` (BENCHMARKS.md quotes them).
@@ -245,6 +245,28 @@ struct LabEndToEndTests {
             Thread.sleep(forTimeInterval: 1)
         }
         #expect(filed == "/var/log/hosts/gpu01/forger.log\n", "the forged line is filed under its real sender: '\(filed)'")
+
+        // 9d. A squatter on the agent's port while the agent is down: systemd holds the port
+        // (gpucluster-agent-proxy.socket), so alice cannot bind it on any address, and what the
+        // dashboard shows of gpu01 comes from the real agent once it is back.
+        let squatter = """
+        import socket
+        for addr in ("10.10.0.11", "127.0.0.1", "0.0.0.0"):
+            s = socket.socket()
+            try:
+                s.bind((addr, 9855)); s.listen(); print("BOUND", addr)
+            except OSError as e:
+                print("refused", addr, e.errno)
+            s.close()
+        """
+        try squatter.write(toFile: run.state + "/hosts/gpu01/root/usr/local/share/squat.py", atomically: true, encoding: .utf8)
+        let down = try run.exec("gpu01", "systemctl stop gpucluster-agent.service; systemctl is-active gpucluster-agent-proxy.socket")
+        #expect(down.output.hasPrefix("active"), "the port's socket unit must stay when the agent stops: \(down.output)")
+        let squat = try run.exec("gpu01", "su alice -s /bin/sh -c 'python3 /usr/local/share/squat.py'")
+        #expect(squat.output.components(separatedBy: "refused").count - 1 == 3 && !squat.output.contains("BOUND"),
+                "alice squatted the agent's port: \(squat.output) \(squat.error)")
+        let backUp = try run.exec("gpu01", "systemctl start gpucluster-agent.service; sleep 1; curl -s -m 5 http://127.0.0.1:9855/metrics | grep -c '^gpucluster_gpu_info'")
+        #expect(backUp.output.hasPrefix("4"), "the agent behind the held port: \(backUp.output) \(backUp.error)")
 
         // 10. A firewall that closes SSH from the admins' network: validate refuses the spec …
         let wrong = Repo.path(".build/lab-e2e/lockout.yaml")

@@ -160,8 +160,16 @@ struct RenderTests {
 
         try Self.jinja(project, host: "gpu01", "roles/agent/templates/gpucluster-agent.service.j2", into: "\(out)/agent.service")
         #expect(try String(contentsOfFile: "\(out)/agent.service", encoding: .utf8)
-                    .contains("ExecStart=/usr/local/bin/gpucluster-agent --port 9855 --interval 5 --smart-interval 10 --expected-gpus 8\nRestart=always\n"),
+                    .contains("ExecStart=/usr/local/bin/gpucluster-agent --unix-socket /run/gpucluster-agent/agent.sock --interval 5 --smart-interval 10 --expected-gpus 8\nRestart=always\n"),
                 "ExecStart must end its own line (Jinja's trim_blocks once glued the next line onto it)")
+        // The agent's port is held by systemd on loopback and the host's own address, never all.
+        try Self.jinja(project, host: "gpu01", "roles/agent/templates/gpucluster-agent-proxy.socket.j2", into: "\(out)/agent.socket")
+        let socketUnit = try String(contentsOfFile: "\(out)/agent.socket", encoding: .utf8)
+        #expect(socketUnit.contains("[Socket]\nListenStream=127.0.0.1:9855\nListenStream=10.10.0.11:9855\nFreeBind=yes\n") && !socketUnit.contains("0.0.0.0"),
+                "socket unit: \(socketUnit)")
+        try Self.jinja(project, host: "gpu01", "roles/agent/templates/gpucluster-agent-proxy.service.j2", into: "\(out)/agent-proxy.service")
+        #expect(try String(contentsOfFile: "\(out)/agent-proxy.service", encoding: .utf8)
+                    .contains("ExecStart=/lib/systemd/systemd-socket-proxyd --connections-max=2048 /run/gpucluster-agent/agent.sock\n"))
         try Self.jinja(project, host: "backup", "roles/agent/templates/gpucluster-agent.service.j2", into: "\(out)/backup-agent.service")
         #expect(try String(contentsOfFile: "\(out)/backup-agent.service", encoding: .utf8)
                     .contains("--smart-interval 10 --backup-state /var/lib/gpucluster/backup-state.json\n"), "the backup server's agent reports the state file")

@@ -1,4 +1,5 @@
 import Fleet
+import Spec
 import FleetSources
 import Foundation
 import History
@@ -15,8 +16,20 @@ public final class DashboardApp: Sendable {
         public var staleAfter: Double = 60
         /// Rendered history charts are reused this long (history changes by the minute).
         public var chartCacheSeconds: Double = 20
+        /// Requests from these networks see process detail (pids, command lines, job names);
+        /// everyone else sees states and holders only. The spec's internal networks and loopback
+        /// (SSH tunnels through the bastion are authenticated) by default.
+        public var detailFrom: [CIDR] = [CIDR("127.0.0.0/8")].compactMap { $0 }
         public init(clusterName: String) { self.clusterName = clusterName }
+
+        public func audience(of address: IPv4?) -> Audience {
+            guard let address, detailFrom.contains(where: { $0.contains(address) }) else { return .outside }
+            return .inside
+        }
     }
+
+    /// Who asks: from the cluster's own networks (detail), or from anywhere else.
+    public enum Audience: Sendable, Hashable { case inside, outside }
 
     public let monitor: FleetMonitor
     public let history: HistoryStore?
@@ -25,10 +38,12 @@ public final class DashboardApp: Sendable {
     private let historyError = Mutex<String?>(nil)
     /// What was rendered for the current generation: a snapshot changes once per round, pages
     /// and API answers are asked for far more often (a thousand-node snapshot is megabytes).
-    private let rendered = Mutex<Rendered>(Rendered())
+    private let rendered = Mutex<[Audience: Rendered]>([:])
 
     struct Rendered {
         var generation = -1
+        /// The snapshot this audience sees (outside: without process detail).
+        var snapshot: ClusterSnapshot?
         var snapshotJSON: Data?
         var live: [String: String] = [:]
         /// Views are named by request (any user or node name): only so many are kept.
@@ -78,29 +93,44 @@ public final class DashboardApp: Sendable {
         }
     }
 
-    /// The snapshot as JSON (`/api/v1/snapshot`), encoded once per generation.
-    public func snapshotJSON() -> Data {
+    /// Changes this audience's cache, started afresh when the generation moved on.
+    private func cached<T>(_ a: Audience, _ generation: Int, _ change: (inout Rendered) -> T) -> T {
+        rendered.withLock { all in
+            var r = all[a] ?? Rendered()
+            if r.generation != generation { r = Rendered(); r.generation = generation }
+            let out = change(&r)
+            all[a] = r
+            return out
+        }
+    }
+
+    /// The latest snapshot as this audience may see it (computed once per generation).
+    public func snapshot(for a: Audience) -> ClusterSnapshot {
         let s = monitor.latest
-        if let d = rendered.withLock({ $0.generation == s.generation ? $0.snapshotJSON : nil }) { return d }
+        guard a == .outside else { return s }
+        if let r = cached(a, s.generation, { $0.snapshot }) { return r }
+        let redacted = s.withoutProcessDetail()
+        cached(a, s.generation) { $0.snapshot = redacted }
+        return redacted
+    }
+
+    /// The snapshot as JSON (`/api/v1/snapshot`), encoded once per generation and audience.
+    public func snapshotJSON(for a: Audience = .inside) -> Data {
+        let s = snapshot(for: a)
+        if let d = cached(a, s.generation, { $0.snapshotJSON }) { return d }
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         let data = (try? e.encode(s)) ?? Data("{}".utf8)
-        rendered.withLock { r in
-            if r.generation != s.generation { r = Rendered(); r.generation = s.generation }
-            r.snapshotJSON = data
-        }
+        cached(a, s.generation) { $0.snapshotJSON = data }
         return data
     }
 
     /// nil when the view names a node that is not in the cluster. Rendered once per generation.
-    public func live(_ view: View, _ s: ClusterSnapshot, now: Double) -> String? {
+    public func live(_ view: View, _ s: ClusterSnapshot, audience a: Audience = .inside, now: Double) -> String? {
         let key = view.token
-        if let html = rendered.withLock({ $0.generation == s.generation ? $0.live[key] : nil }) { return html }
+        if let html = cached(a, s.generation, { $0.live[key] }) { return html }
         guard let html = render(view, s, now: now) else { return nil }
-        rendered.withLock { r in
-            if r.generation != s.generation { r = Rendered(); r.generation = s.generation }
-            if r.live.count < Rendered.maxViews { r.live[key] = html }
-        }
+        cached(a, s.generation) { r in if r.live.count < Rendered.maxViews { r.live[key] = html } }
         return html
     }
 
@@ -116,9 +146,10 @@ public final class DashboardApp: Sendable {
         }
     }
 
-    public func page(_ view: View, range: HistoryStore.Range = .day, nonce: String, now: Double = Date().timeIntervalSince1970) async -> String? {
-        let s = monitor.latest
-        guard let live = live(view, s, now: now) else { return nil }
+    public func page(_ view: View, range: HistoryStore.Range = .day, audience a: Audience = .inside, nonce: String,
+                     now: Double = Date().timeIntervalSince1970) async -> String? {
+        let s = snapshot(for: a)
+        guard let live = live(view, s, audience: a, now: now) else { return nil }
         var rest = ""
         if view == .board, let history { rest = await historyCharts(history, range: range, now: now) }
         let title: String
@@ -130,7 +161,7 @@ public final class DashboardApp: Sendable {
         }
         return Layout.page(title: title, cluster: config.clusterName, view: view.token, generation: s.generation,
                            pollMs: config.pollMs, nonce: nonce, banner: banner(s, now: now), updated: updated(s, now: now),
-                           live: live, rest: rest, footer: await footer(s))
+                           live: live, rest: rest, footer: await footer(s, audience: a))
     }
 
     func historyCharts(_ store: HistoryStore, range: HistoryStore.Range, now: Double) async -> String {
@@ -155,8 +186,9 @@ public final class DashboardApp: Sendable {
         s.generation == 0 ? "never" : "\(HTML.time(s.takenAt)) (\(SnapshotBuilder.duration(now - s.takenAt)) ago)"
     }
 
-    func footer(_ s: ClusterSnapshot) async -> String {
-        var f = "source: \(HTML.escape(s.source)) · \(s.totals.nodesUp)/\(s.totals.nodes) nodes answering"
+    func footer(_ s: ClusterSnapshot, audience: Audience = .inside) async -> String {
+        var f = audience == .outside ? "process detail (commands, jobs) is shown on the cluster's own networks only · " : ""
+        f += "source: \(HTML.escape(s.source)) · \(s.totals.nodesUp)/\(s.totals.nodes) nodes answering"
         f += " · free = no process and under \(s.policy.freeMemoryBytes >> 20) MiB; idle-held = ≤ \(SnapshotBuilder.number(s.policy.idleUtilizationPercent)) % for \(SnapshotBuilder.duration(s.policy.idleSeconds))"
         if let history { f += " · history \(history.fileBytes >> 20) MiB" }
         return f
@@ -173,9 +205,9 @@ public final class DashboardApp: Sendable {
         public var html: String
     }
 
-    public func liveJSON(_ view: View, now: Double = Date().timeIntervalSince1970) -> Live? {
-        let s = monitor.latest
-        guard let html = live(view, s, now: now) else { return nil }
+    public func liveJSON(_ view: View, audience a: Audience = .inside, now: Double = Date().timeIntervalSince1970) -> Live? {
+        let s = snapshot(for: a)
+        guard let html = live(view, s, audience: a, now: now) else { return nil }
         let b = banner(s, now: now)
         return Live(generation: s.generation, takenAt: s.takenAt, updated: updated(s, now: now), banner: b,
                     error: s.sourceError != nil || (s.generation > 0 && now - s.takenAt > config.staleAfter), html: html)
@@ -192,8 +224,8 @@ public final class DashboardApp: Sendable {
         public var gpus: [GPUView]
     }
 
-    public func free(min k: Int) -> FreeAnswer {
-        let s = monitor.latest
+    public func free(min k: Int, audience a: Audience = .inside) -> FreeAnswer {
+        let s = snapshot(for: a)
         let nodes = s.nodes.filter(\.up).compactMap { n -> FreeNode? in
             let f = n.gpus.filter { $0.state == .free }
             return f.count >= k ? FreeNode(node: n.name, gpus: f) : nil

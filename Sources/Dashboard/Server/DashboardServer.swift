@@ -1,37 +1,61 @@
 import Fleet
+import Spec
 import Foundation
 import History
 import Hummingbird
+import HummingbirdCore
 import NIOCore
 
 /// HTTP: the pages, `/api/v1/…` (documented in docs/api.md) and `/healthz`.
 public enum DashboardServer {
     static let maxNameLength = 256
+    /// Open connections at most (more wait in the backlog), and how long one may stay idle.
+    public static let maxConnections = 1024
+    public static let idleTimeout: TimeAmount = .seconds(30)
 
-    public static func router(_ app: DashboardApp) -> Router<BasicRequestContext> {
-        let router = Router()
-        router.get("/") { req, _ -> Response in
-            guard let range = parseRange(req) else { return badRequest("range must be one of 24h, 7d, 30d") }
-            return await html(app, .board, range: range)
+    /// Each request knows where it came from: detail is for the cluster's own networks.
+    public struct Context: RequestContext, RemoteAddressRequestContext {
+        public var coreContext: CoreRequestContextStorage
+        public let remoteAddress: SocketAddress?
+        public init(source: ApplicationRequestContextSource) {
+            coreContext = .init(source: source)
+            remoteAddress = source.channel.remoteAddress
         }
-        router.get("/users") { _, _ in await html(app, .users) }
+
+        func audience(_ app: DashboardApp) -> DashboardApp.Audience {
+            guard case .v4(let a) = remoteAddress, let ip = IPv4(a.host) else {
+                // IPv6 or unknown: only ::1 counts as inside (the spec's networks are IPv4).
+                if case .v6(let a) = remoteAddress, a.host == "::1" { return .inside }
+                return .outside
+            }
+            return app.config.audience(of: ip)
+        }
+    }
+
+    public static func router(_ app: DashboardApp) -> Router<Context> {
+        let router = Router(context: Context.self)
+        router.get("/") { req, ctx -> Response in
+            guard let range = parseRange(req) else { return badRequest("range must be one of 24h, 7d, 30d") }
+            return await html(app, .board, range: range, ctx.audience(app))
+        }
+        router.get("/users") { _, ctx in await html(app, .users, ctx.audience(app)) }
         router.get("/node/:name") { _, ctx -> Response in
             guard let name = name(ctx) else { return badRequest("bad node name") }
-            return await html(app, .node(name))
+            return await html(app, .node(name), ctx.audience(app))
         }
         router.get("/user/:name") { _, ctx -> Response in
             guard let name = name(ctx) else { return badRequest("bad user name") }
-            return await html(app, .user(name))
+            return await html(app, .user(name), ctx.audience(app))
         }
-        router.get("/api/v1/snapshot") { _, _ in
+        router.get("/api/v1/snapshot") { _, ctx in
             Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: app.snapshotJSON())))
+                     body: .init(byteBuffer: ByteBuffer(bytes: app.snapshotJSON(for: ctx.audience(app)))))
         }
-        router.get("/api/v1/users") { _, _ in json(UserUsage.all(in: app.monitor.latest)) }
-        router.get("/api/v1/free") { req, _ -> Response in
+        router.get("/api/v1/users") { _, ctx in json(UserUsage.all(in: app.snapshot(for: ctx.audience(app)))) }
+        router.get("/api/v1/free") { req, ctx -> Response in
             let raw = req.uri.queryParameters.get("min") ?? "1"
             guard let k = Int(raw), (1...64).contains(k) else { return badRequest("min must be a whole number from 1 to 64") }
-            return json(app.free(min: k))
+            return json(app.free(min: k, audience: ctx.audience(app)))
         }
         router.get("/api/v1/history") { req, _ -> Response in
             guard let range = parseRange(req) else { return badRequest("range must be one of 24h, 7d, 30d") }
@@ -42,10 +66,10 @@ public enum DashboardServer {
                 return DashboardServer.error(.internalServerError, "history: \(error)")
             }
         }
-        router.get("/api/v1/live") { req, _ -> Response in
+        router.get("/api/v1/live") { req, ctx -> Response in
             let token = req.uri.queryParameters.get("view") ?? "board"
             guard token.utf8.count <= maxNameLength + 5, let view = DashboardApp.View(token: token) else { return badRequest("unknown view") }
-            guard let live = app.liveJSON(view) else { return error(.notFound, "no such node") }
+            guard let live = app.liveJSON(view, audience: ctx.audience(app)) else { return error(.notFound, "no such node") }
             return json(live)
         }
         router.get("/favicon.ico") { _, _ -> Response in
@@ -65,14 +89,16 @@ public enum DashboardServer {
         defer { collection.cancel() }
         let server = Application(
             router: router(app),
-            configuration: .init(address: .hostname(host, port: port), serverName: "gpucluster-dashboard"),
+            server: .http1(configuration: .init(idleTimeout: idleTimeout)),
+            configuration: .init(address: .hostname(host, port: port), serverName: "gpucluster-dashboard",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) })
         try await server.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 
     static let favicon = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><rect x=\"1\" y=\"1\" width=\"6\" height=\"6\" fill=\"#2e9d4f\"/><rect x=\"9\" y=\"1\" width=\"6\" height=\"6\" fill=\"#2f6fb3\"/><rect x=\"1\" y=\"9\" width=\"6\" height=\"6\" fill=\"#2f6fb3\"/><rect x=\"9\" y=\"9\" width=\"6\" height=\"6\" fill=\"#9b4dca\"/></svg>"
 
-    static func name(_ ctx: BasicRequestContext) -> String? {
+    static func name(_ ctx: Context) -> String? {
         guard let raw = ctx.parameters.get("name"), let n = raw.removingPercentEncoding,
               !n.isEmpty, n.utf8.count <= maxNameLength else { return nil }
         return n
@@ -83,9 +109,10 @@ public enum DashboardServer {
         return HistoryStore.Range(rawValue: r)
     }
 
-    static func html(_ app: DashboardApp, _ view: DashboardApp.View, range: HistoryStore.Range = .day) async -> Response {
+    static func html(_ app: DashboardApp, _ view: DashboardApp.View, range: HistoryStore.Range = .day,
+                     _ audience: DashboardApp.Audience) async -> Response {
         let nonce = UUID().uuidString.replacingOccurrences(of: "-", with: "")
-        guard let page = await app.page(view, range: range, nonce: nonce) else {
+        guard let page = await app.page(view, range: range, audience: audience, nonce: nonce) else {
             return error(.notFound, "no such node in this cluster")
         }
         return Response(status: .ok, headers: [

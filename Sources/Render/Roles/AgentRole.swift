@@ -3,6 +3,10 @@ import Spec
 /// The gpucluster agent and command: the binaries (from the machine running Ansible) and the
 /// agent's hardened unit. The agent runs as its own slim binary (`gpucluster-agent`, less
 /// memory on every node); `gpucluster` itself is there for smartd's hook, the dashboard and backup.
+/// systemd holds the agent's TCP port (`gpucluster-agent-proxy.socket`, on loopback and the
+/// host's own address only) and hands each connection to the agent's Unix socket in a root-only
+/// folder through `systemd-socket-proxyd`: while the agent restarts, no local user can bind the
+/// port and serve forged readings to Prometheus and the dashboard.
 struct AgentRole: AnsibleRole {
     let name = "agent"
 
@@ -25,14 +29,29 @@ struct AgentRole: AnsibleRole {
                 mode: "0755"
               notify: Restart the agent
 
-            - name: Install the agent's systemd unit
+            - name: Install the agent's systemd units (the agent, the port systemd holds, its proxy)
               ansible.builtin.template:
-                src: gpucluster-agent.service.j2
-                dest: /etc/systemd/system/gpucluster-agent.service
+                src: "{{ item }}.j2"
+                dest: /etc/systemd/system/{{ item }}
                 owner: root
                 group: root
                 mode: "0644"
+              loop:
+                - gpucluster-agent.service
+                - gpucluster-agent-proxy.socket
+                - gpucluster-agent-proxy.service
+              register: agent_units
               notify: Restart the agent
+
+            # Now, not at the end of the play: an agent still bound to the port itself (from an
+            # older unit, the loop's first file) must let go of it before systemd can hold it.
+            # Not in check mode: drift only reports.
+            - name: Restart the agent on its new unit
+              ansible.builtin.systemd_service:
+                name: gpucluster-agent
+                state: restarted
+                daemon_reload: true
+              when: agent_units.results[0].changed and not ansible_check_mode
 
             - name: Run the agent
               ansible.builtin.systemd_service:
@@ -40,6 +59,21 @@ struct AgentRole: AnsibleRole {
                 enabled: true
                 state: started
                 daemon_reload: true
+
+            - name: Hold the agent's port
+              ansible.builtin.systemd_service:
+                name: gpucluster-agent-proxy.socket
+                enabled: true
+                state: started
+              register: agent_port
+
+            # Only when the socket unit (the loop's second file) changed on a running socket: a
+            # restart lets go of the port for a moment.
+            - name: Hold the agent's port on its new addresses
+              ansible.builtin.systemd_service:
+                name: gpucluster-agent-proxy.socket
+                state: restarted
+              when: agent_units.results[1].changed and not agent_port.changed
 
             """,
              handlers: """
@@ -58,7 +92,9 @@ struct AgentRole: AnsibleRole {
             agent_interval: 5
 
             """,
-             templates: [("gpucluster-agent.service.j2", AgentUnit.template)])
+             templates: [("gpucluster-agent.service.j2", AgentUnit.template),
+                         ("gpucluster-agent-proxy.socket.j2", AgentUnit.socketTemplate),
+                         ("gpucluster-agent-proxy.service.j2", AgentUnit.proxyTemplate)])
     }
 }
 
@@ -67,7 +103,12 @@ struct AgentRole: AnsibleRole {
 /// `deploy/systemd/gpucluster-agent.service` is this with the default
 /// command line (a test keeps the two the same).
 public enum AgentUnit {
-    public static let execStartTemplate = "ExecStart=/usr/local/bin/gpucluster-agent --port {{ gpucluster_agent_port }} --interval {{ agent_interval }} --smart-interval 10{{ (' --expected-gpus ' ~ gpucluster_expected_gpus) if gpucluster_expected_gpus is defined else '' }}{{ (' --backup-state ' ~ gpucluster_backup_state) if gpucluster_backup_state is defined else '' }}"
+    /// Where the agent listens; only root (and so the proxy) can reach it.
+    public static let socketPath = "/run/gpucluster-agent/agent.sock"
+    /// Connections the proxy forwards at once (the agent caps its own at 2,048 too).
+    public static let maxConnections = 2048
+
+    public static let execStartTemplate = "ExecStart=/usr/local/bin/gpucluster-agent --unix-socket \(socketPath) --interval {{ agent_interval }} --smart-interval 10{{ (' --expected-gpus ' ~ gpucluster_expected_gpus) if gpucluster_expected_gpus is defined else '' }}{{ (' --backup-state ' ~ gpucluster_backup_state) if gpucluster_backup_state is defined else '' }}"
 
     public static let template = """
     # {{ ansible_managed }}
@@ -90,6 +131,11 @@ public enum AgentUnit {
     \(execStartTemplate)
     Restart=always
     RestartSec=5
+    # The listening socket lives here (root only); the port is held by gpucluster-agent-proxy.socket.
+    RuntimeDirectory=gpucluster-agent
+    RuntimeDirectoryMode=0700
+    # 2,048 connections at most, plus /proc, NVML and smartctl.
+    LimitNOFILE=16384
     # Hardening: only what NVML, /proc and smartctl need.
     CapabilityBoundingSet=CAP_SYS_RAWIO CAP_SYS_ADMIN CAP_DAC_READ_SEARCH
     AmbientCapabilities=
@@ -123,6 +169,61 @@ public enum AgentUnit {
 
     [Install]
     WantedBy=multi-user.target
+
+    """
+
+    /// The agent's port, held by systemd from boot on, on loopback and the host's own address
+    /// (never every address).
+    public static let socketTemplate = """
+    # {{ ansible_managed }}
+    # The agent's port, held by systemd at all times: while the agent restarts no local user
+    # can bind it. Each connection goes to gpucluster-agent-proxy.service.
+    [Unit]
+    Description=gpucluster agent port
+
+    [Socket]
+    ListenStream=127.0.0.1:{{ gpucluster_agent_port }}
+    {% if gpucluster_agent_address is defined %}
+    ListenStream={{ gpucluster_agent_address }}:{{ gpucluster_agent_port }}
+    {% endif %}
+    FreeBind=yes
+    NoDelay=yes
+    Backlog=1024
+
+    [Install]
+    WantedBy=sockets.target
+
+    """
+
+    /// systemd's own proxy from the held port to the agent's Unix socket.
+    public static let proxyTemplate = """
+    # {{ ansible_managed }}
+    # Forwards the connections of gpucluster-agent-proxy.socket to the agent's Unix socket.
+    [Unit]
+    Description=gpucluster agent port proxy
+    Requires=gpucluster-agent.service gpucluster-agent-proxy.socket
+    After=gpucluster-agent.service
+
+    [Service]
+    ExecStart=/lib/systemd/systemd-socket-proxyd --connections-max=\(maxConnections) \(socketPath)
+    LimitNOFILE=16384
+    CapabilityBoundingSet=
+    NoNewPrivileges=yes
+    ProtectSystem=strict
+    ProtectHome=yes
+    PrivateTmp=yes
+    PrivateDevices=yes
+    ProtectKernelTunables=yes
+    ProtectKernelModules=yes
+    ProtectControlGroups=yes
+    RestrictNamespaces=yes
+    RestrictRealtime=yes
+    RestrictSUIDSGID=yes
+    LockPersonality=yes
+    MemoryDenyWriteExecute=yes
+    SystemCallArchitectures=native
+    RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+    MemoryMax=64M
 
     """
 }

@@ -25,6 +25,18 @@ struct AlertmanagerRole: AnsibleRole {
                 validate: /usr/bin/amtool check-config %s
               notify: Reload Alertmanager
 
+            # Loopback only, and no cluster gossip (one Alertmanager): port 9094 stays closed.
+            - name: Listen on loopback only, without gossip
+              ansible.builtin.copy:
+                dest: /etc/default/prometheus-alertmanager
+                content: |
+                  # Managed by gpucluster (alertmanager role): edit cluster.yaml, not this file.
+                  ARGS="--web.listen-address=127.0.0.1:9093 --cluster.listen-address="
+                owner: root
+                group: root
+                mode: "0644"
+              notify: Restart Alertmanager
+
             - name: Run Alertmanager
               ansible.builtin.service:
                 name: prometheus-alertmanager
@@ -37,6 +49,11 @@ struct AlertmanagerRole: AnsibleRole {
               ansible.builtin.service:
                 name: prometheus-alertmanager
                 state: reloaded
+
+            - name: Restart Alertmanager
+              ansible.builtin.service:
+                name: prometheus-alertmanager
+                state: restarted
 
             """,
              defaults: """

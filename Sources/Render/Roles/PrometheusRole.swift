@@ -20,7 +20,8 @@ struct PrometheusRole: AnsibleRole {
                 dest: /etc/default/prometheus
                 content: |
                   # Managed by gpucluster (prometheus role): edit cluster.yaml, not this file.
-                  ARGS="--storage.tsdb.retention.time={{ gpucluster_retention_days }}d"
+                  # Loopback only: nothing outside this host needs it (admins tunnel over SSH).
+                  ARGS="--storage.tsdb.retention.time={{ gpucluster_retention_days }}d --web.listen-address=127.0.0.1:9090"
                 owner: root
                 group: root
                 mode: "0644"
@@ -85,7 +86,7 @@ struct PrometheusRole: AnsibleRole {
             alerting:
               alertmanagers:
                 - static_configs:
-                    - targets: ["localhost:9093"]
+                    - targets: ["127.0.0.1:9093"]
 
             scrape_configs:
               - job_name: gpucluster-agent

@@ -4,6 +4,7 @@ import Fleet
 import FleetSources
 import Foundation
 import History
+import Spec
 
 struct DashboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,6 +26,9 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: "Seconds between collection rounds (default: the spec's scrapeInterval).") var interval: Double?
     @Option(help: "Seconds before an agent that does not answer is marked down.") var timeout: Double = 2
     @Option(help: "Seconds between the page's live updates.") var poll: Double = 5
+    @Option(name: .customLong("detail-from"), parsing: .upToNextOption,
+            help: "Networks (CIDR) whose requests see pids, command lines and job names (default: the spec's internal networks and loopback).")
+    var detailFrom: [String] = []
 
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0…65535") }
@@ -65,6 +69,16 @@ struct DashboardCommand: AsyncParsableCommand {
         var config = DashboardApp.Config(clusterName: spec.cluster.name.value)
         config.pollMs = Int(poll * 1000)
         config.staleAfter = max(30, every * 4)
+        if detailFrom.isEmpty {
+            config.detailFrom = [CIDR("127.0.0.0/8")].compactMap { $0 } + spec.networks.filter { $0.scope != .public }.map(\.cidr.value)
+        } else {
+            var nets: [CIDR] = []
+            for text in detailFrom {
+                guard let c = CIDR(text) else { printError("--detail-from: '\(text)' is not a network (e.g. 10.10.0.0/24)"); throw ExitCode(1) }
+                nets.append(c)
+            }
+            config.detailFrom = nets
+        }
         let app = DashboardApp(monitor: monitor, history: history, config: config)
         printError("gpucluster dashboard: \(targets.count) GPU nodes, \(source.name) backend\(history.map { ", history in \($0.path)" } ?? "")")
         try await DashboardServer.run(app, host: host, port: port ?? spec.dashboard.port.value) { bound in
