@@ -164,9 +164,12 @@ public struct Lab: Sendable {
 
     /// Removes everything the lab made: containers, mounts, namespaces (and with them every
     /// veth and bridge), the hosts' upper layers. Works from a half-built lab too.
-    public func down(progress: (String) -> Void) throws {
+    /// Returns the namespaces it removed (what `leftovers(of:)` checks).
+    @discardableResult
+    public func down(progress: (String) -> Void) throws -> Set<String> {
         let fm = FileManager.default
         let names = ((try? fm.contentsOfDirectory(atPath: paths.hosts)) ?? []).sorted()
+        let own = ownNamespaces(hostNames: names)   // read before the state file goes
         var roots: [HostRoot] = []
         for name in names { if let r = try? HostRoot(paths: paths, name: name) { roots.append(r) } }
         // nspawn turns TERM into a clean shutdown; the lab is thrown away, so a short one.
@@ -188,15 +191,17 @@ public struct Lab: Sendable {
             r.unmount(shell: shell)
             try? fm.removeItem(atPath: r.dir)
         }
-        for ns in (try? labNamespaces()) ?? [] { try shell.must(["ip", "netns", "delete", ns]) }
+        // Only this lab's namespaces: another `gcl-` namespace on this machine is not ours to remove.
+        for ns in (try? labNamespaces()) ?? [] where own.contains(ns) { try shell.must(["ip", "netns", "delete", ns]) }
         for f in [paths.stateFile, paths.knownHosts, paths.sshConfig] { try? fm.removeItem(atPath: f) }
         progress("lab down: \(roots.count) host\(roots.count == 1 ? "" : "s") stopped, namespaces and mounts removed")
+        return own
     }
 
     /// What is left of a lab on this machine (empty when none): for `down`'s own check.
-    public func leftovers() -> [String] {
+    public func leftovers(of own: Set<String>? = nil) -> [String] {
         var left: [String] = []
-        left += ((try? labNamespaces()) ?? []).map { "netns \($0)" }
+        left += ((try? labNamespaces()) ?? []).filter { own?.contains($0) ?? true }.map { "netns \($0)" }
         let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
         left += mounts.split(separator: "\n").compactMap { l in
             let f = l.split(separator: " ")
@@ -205,6 +210,19 @@ public struct Lab: Sendable {
         if FileManager.default.fileExists(atPath: paths.stateFile) { left.append("state \(paths.stateFile)") }
         left += HostRoot.processes(under: paths.hosts)
         return left
+    }
+
+    /// The namespaces this lab made: its switch and outside, one per host folder, and whatever
+    /// its state file lists (a half-built lab has folders but maybe no state yet).
+    /// An empty state folder owns nothing (the switch and outside names are the same for every
+    /// lab, so they are only ours when this lab was at least partly built).
+    func ownNamespaces(hostNames: [String]) -> Set<String> {
+        let s = try? state()
+        guard s != nil || !hostNames.isEmpty else { return [] }
+        var own: Set<String> = [LabLayout.switchNamespace, LabLayout.prefix + "-" + LabLayout.outsideName]
+        own.formUnion(hostNames.map { LabLayout.prefix + $0 })
+        own.formUnion(s?.hosts.map(\.namespace) ?? [])
+        return own
     }
 
     /// Network namespaces named like the lab's (`ip netns list` prints "NAME (id: N)").

@@ -156,6 +156,8 @@ public enum AnsibleProject {
             ("source_address", .string(sourceAddress)),
             ("server_address", .string(serverAddress)),
             ("account", .string(b.account.value)),
+            // What the account may run (its sudo lines): the source's forced command allows only these.
+            ("commands", .list((spec.serviceAccounts.first { $0.name.value == b.account.value }?.sudo ?? []).map { .string($0.value) })),
             ("paths", .list(b.paths.map { .string($0.value) })),
             ("schedule", .string(b.schedule.value.description)),
             ("on_calendar", .string(b.schedule.value.onCalendar)),

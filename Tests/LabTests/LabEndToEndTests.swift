@@ -197,7 +197,11 @@ struct LabEndToEndTests {
         // The key gets nothing else: any other command through sudo is refused on the bastion.
         let other = try run.exec("backup", "ssh -i /root/.ssh/gpucluster-backup -o BatchMode=yes -o UserKnownHostsFile=/etc/gpucluster/backup_known_hosts "
                                  + "backup-reader@10.10.0.1 sudo -n /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /root")
-        #expect(other.status != 0 && other.error.contains("sudo"), "other sudo command: \(other.status) \(other.output) \(other.error)")
+        #expect(other.status != 0 && other.error.contains("gpucluster backup gate: refused"), "other sudo command: \(other.status) \(other.output) \(other.error)")
+        // Nor is it a shell: the source's forced command (the gate) runs nothing else.
+        let shell = try run.exec("backup", "ssh -i /root/.ssh/gpucluster-backup -o BatchMode=yes -o UserKnownHostsFile=/etc/gpucluster/backup_known_hosts "
+                                 + "backup-reader@10.10.0.1 id")
+        #expect(shell.status != 0 && !shell.output.contains("uid=") && shell.error.contains("refused"), "a shell with the backup key: \(shell.output) \(shell.error)")
 
         // 9. A service taken out of the spec is closed, not left open: the dashboard no longer
         // from the public network. drift shows the rule to remove; apply removes it.

@@ -121,4 +121,25 @@ struct LabRefusalTests {
         #expect(lib.status != 0 && lib.error.contains("/nonexistent.so"), "\(lib.error)")
         #expect(!FileManager.default.fileExists(atPath: state), "a refused command created \(state)")
     }
+
+    @Test("lab down removes only its own namespaces: another gcl- namespace on the machine stays")
+    func downKeepsForeignNamespaces() throws {
+        guard geteuid() == 0, let ip = Tools.find("ip") else {
+            print("lab down namespaces test: SKIPPED: needs root and iproute2 (ip netns)")
+            return
+        }
+        let foreign = "gcl-not-this-lab"
+        _ = try? Tools.run(ip, ["netns", "delete", foreign])
+        let made = try Tools.run(ip, ["netns", "add", foreign])
+        try #require(made.status == 0, "ip netns add: \(made.error)")
+        defer { _ = try? Tools.run(ip, ["netns", "delete", foreign]) }
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("lab-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let down = try Tools.run(Binary.gpucluster, ["lab", "down", "--state-dir", state], timeout: 60)
+        #expect(down.status == 0, "lab down: \(down.error)")
+        let list = try Tools.run(ip, ["netns", "list"]).output
+        #expect(list.contains(foreign), "lab down removed a namespace it did not make: \(list)")
+    }
 }
+

@@ -43,11 +43,22 @@ struct BackupRole: AnsibleRole {
                 src: /root/.ssh/gpucluster-backup.pub
               register: backup_public_key
 
+            # sshd runs the gate for every login of the key: the account's exact rsync commands
+            # through sudo, nothing else, so a stolen backup-server key is not a shell.
+            - name: Install the backup gate on the source
+              ansible.builtin.template:
+                src: gpucluster-backup-gate.j2
+                dest: /usr/local/sbin/gpucluster-backup-gate
+                owner: root
+                group: root
+                mode: "0755"
+              delegate_to: "{{ gpucluster_backup.source_host }}"
+
             - name: Let only this key in as the backup account on the source, only from this host
               ansible.posix.authorized_key:
                 user: "{{ gpucluster_backup.account }}"
                 key: "{{ backup_public_key.content | b64decode | trim }}"
-                key_options: from="{{ gpucluster_backup.server_address }}",restrict
+                key_options: from="{{ gpucluster_backup.server_address }}",restrict,command="/usr/local/sbin/gpucluster-backup-gate"
                 exclusive: true
               delegate_to: "{{ gpucluster_backup.source_host }}"
 
@@ -124,6 +135,7 @@ struct BackupRole: AnsibleRole {
             """,
              templates: [
                 ("backup.json.j2", Self.config),
+                ("gpucluster-backup-gate.j2", Self.gate),
                 ("gpucluster-backup.service.j2", Self.unit(verb: "run", description: "pull a snapshot from {{ gpucluster_backup.source_host }}", timeout: "20h")),
                 ("gpucluster-backup.timer.j2", Self.timer(description: "gpucluster backup: {{ gpucluster_backup.schedule }}", calendar: "{{ gpucluster_backup.on_calendar }}")),
                 ("gpucluster-backup-verify.service.j2", Self.unit(verb: "verify", description: "compare the newest snapshot with {{ gpucluster_backup.source_host }} by checksum", timeout: "20h")),
@@ -195,4 +207,24 @@ struct BackupRole: AnsibleRole {
 
         """
     }
+
+    /// The source side's forced command. Each allowed command is written out twice: as the
+    /// literal the client must send, and as the command run; the client's text is never run.
+    static let gate = """
+    #!/bin/sh
+    # {{ ansible_managed }}
+    # Forced command of the backup server's key on this host: exactly the backup account's
+    # rsync commands through sudo run; anything else (a shell, another path, extra options,
+    # a second command) is refused.
+    set -f
+    case "$SSH_ORIGINAL_COMMAND" in
+    {% for c in gpucluster_backup.commands %}
+      'sudo -n {{ c }}') exec /usr/bin/sudo -n {{ c }} ;;
+    {% endfor %}
+    esac
+    echo "gpucluster backup gate: refused (only the backup commands may run with this key)" >&2
+    exit 1
+
+    """
 }
+

@@ -22,6 +22,10 @@ struct SudoCommandsRule: ValidationRule {
                             hint: "e.g. /usr/bin/rsync --server --sender -logDtpre.iLsfxC . /home/")
                 } else if v.contains(where: { ",:\\\n".contains($0) }) {
                     d.error(cmd.at, "sudo rule for \(a.name.value) contains a sudoers special character (, : \\)")
+                } else if v.contains(where: { "'\"$`;&|<>(){}!#~".contains($0) }) {
+                    // Also written into the backup gate (a shell script) as a literal.
+                    d.error(cmd.at, "sudo rule for \(a.name.value) contains a shell character (quotes, $, `, ;, &, |, <, >, parentheses)",
+                            hint: "service account commands are plain words: a program and its exact arguments")
                 }
                 // sudoers: a command without arguments may be run with any arguments, and an
                 // argument written ^…$ is a regular expression (sudo ≥ 1.9.10).

@@ -56,8 +56,8 @@ struct LabCommand: ParsableCommand {
 
         func run() throws {
             let lab = dirs.lab
-            try reportingLabErrors("lab down") { try lab.down { printError("lab: \($0)") } }
-            let left = lab.leftovers()
+            let own = try reportingLabErrors("lab down") { try lab.down { printError("lab: \($0)") } }
+            let left = lab.leftovers(of: own)
             guard left.isEmpty else {
                 printError("lab down: still there: \(left.joined(separator: "; "))")
                 throw ExitCode(1)
