@@ -186,6 +186,14 @@ public enum AnsibleProject {
             pairs.append(("gpucluster_backup_state", .string("/var/lib/gpucluster/backup-state.json")))
         }
         pairs.append(("python_holds_homes", .bool(holdsHomes(h, spec))))
+        if h.has(.dashboard) {
+            // The dashboard's ports, held by systemd: its own networks see process detail, the public one not.
+            let byScope = { (isPublic: Bool) -> YAMLValue in
+                .list(h.addresses.filter { (spec.network(named: $0.network.value)?.scope == .public) == isPublic }.map { .string("\($0.address.value)") })
+            }
+            pairs.append(("dashboard_inside_addresses", byScope(false)))
+            pairs.append(("dashboard_public_addresses", byScope(true)))
+        }
         let accounts = spec.serviceAccounts.filter { acct in
             acct.on.isEmpty || acct.on.contains { ref in ref.value == h.name.value || Role(rawValue: ref.value).map(h.has) == true }
         }

@@ -189,6 +189,23 @@ struct HostileAgentTests {
         #expect(try outside.get("/").body.contains("process detail (commands, jobs) is shown on the cluster's own networks only"))
         let free = try outside.get("/api/v1/free")
         #expect(free.status == 200 && free.body.contains("\"freeGPUs\""), "the public board still answers how many GPUs are free")
+        // Behind the socket units: one Unix socket per audience, the connection's address unknown.
+        if let curl = Tools.find("curl") {
+            let inSock = dir.appendingPathComponent("in.sock").path, pubSock = dir.appendingPathComponent("pub.sock").path
+            let both = try Spawned(Binary.gpucluster, base.filter { $0 != "--host" && $0 != "127.0.0.1" && $0 != "--port" && $0 != "0" }
+                                   + ["--unix-socket", inSock, "--public-unix-socket", pubSock], captureStdout: true)
+            defer { both.stop() }
+            #expect(both.readUntil("listening on unix:.*public", seconds: 20) != nil, "dashboard on Unix sockets did not start")
+            var inner = "", outer = ""
+            #expect(FaultTests.until(10) {
+                inner = (try? Tools.run(curl, ["-s", "-m", "3", "--unix-socket", inSock, "http://dashboard/api/v1/snapshot"]))?.output ?? ""
+                return inner.contains("secret_thesis_experiment")
+            }, "the inside socket shows detail: \(inner.prefix(200))")
+            outer = try Tools.run(curl, ["-s", "-m", "3", "--unix-socket", pubSock, "http://dashboard/api/v1/snapshot"]).output
+            #expect(outer.contains("\"gpu02\"") && !secrets.contains { outer.contains($0) }, "the public socket hides detail: \(outer.prefix(200))")
+        } else {
+            print("dashboard Unix sockets: SKIPPED: curl is not installed (scripts/test installs it)")
+        }
         let bad = try Tools.run(Binary.gpucluster, ["dashboard", specPath, "--port", "0", "--detail-from", "not-a-net"] + FaultTests.nowhere)
         #expect(bad.status == 1 && bad.error.contains("--detail-from"))
     }

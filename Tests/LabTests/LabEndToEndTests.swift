@@ -254,11 +254,12 @@ struct LabEndToEndTests {
         // (gpucluster-agent-proxy.socket), so alice cannot bind it on any address, and what the
         // dashboard shows of gpu01 comes from the real agent once it is back.
         let squatter = """
-        import socket
-        for addr in ("10.10.0.11", "127.0.0.1", "0.0.0.0"):
+        import socket, sys
+        port = int(sys.argv[1])
+        for addr in sys.argv[2:]:
             s = socket.socket()
             try:
-                s.bind((addr, 9855)); s.listen(); print("BOUND", addr)
+                s.bind((addr, port)); s.listen(); print("BOUND", addr)
             except OSError as e:
                 print("refused", addr, e.errno)
             s.close()
@@ -266,11 +267,44 @@ struct LabEndToEndTests {
         try squatter.write(toFile: run.state + "/hosts/gpu01/root/usr/local/share/squat.py", atomically: true, encoding: .utf8)
         let down = try run.exec("gpu01", "systemctl stop gpucluster-agent.service; systemctl is-active gpucluster-agent-proxy.socket")
         #expect(down.output.hasPrefix("active"), "the port's socket unit must stay when the agent stops: \(down.output)")
-        let squat = try run.exec("gpu01", "su alice -s /bin/sh -c 'python3 /usr/local/share/squat.py'")
+        let squat = try run.exec("gpu01", "su alice -s /bin/sh -c 'python3 /usr/local/share/squat.py 9855 10.10.0.11 127.0.0.1 0.0.0.0'")
         #expect(squat.output.components(separatedBy: "refused").count - 1 == 3 && !squat.output.contains("BOUND"),
                 "alice squatted the agent's port: \(squat.output) \(squat.error)")
         let backUp = try run.exec("gpu01", "systemctl start gpucluster-agent.service; sleep 1; curl -s -m 5 http://127.0.0.1:9855/metrics | grep -c '^gpucluster_gpu_info'")
         #expect(backUp.output.hasPrefix("4"), "the agent behind the held port: \(backUp.output) \(backUp.error)")
+        // The same for the dashboard on the bastion: its ports (public and inside) stay held.
+        try squatter.write(toFile: run.state + "/hosts/bastion/root/usr/local/share/squat.py", atomically: true, encoding: .utf8)
+        let dashDown = try run.exec("bastion", "systemctl stop gpucluster-dashboard.service; systemctl is-active gpucluster-dashboard-inside.socket gpucluster-dashboard-public.socket")
+        #expect(dashDown.output == "active\nactive\n", "the dashboard's socket units must stay: \(dashDown.output)")
+        let dashSquat = try run.exec("bastion", "su alice -s /bin/sh -c 'python3 /usr/local/share/squat.py 8080 203.0.113.5 10.10.0.1 127.0.0.1 0.0.0.0'")
+        #expect(dashSquat.output.components(separatedBy: "refused").count - 1 == 4 && !dashSquat.output.contains("BOUND"),
+                "alice squatted the dashboard's port: \(dashSquat.output) \(dashSquat.error)")
+        _ = try run.exec("bastion", "systemctl start gpucluster-dashboard.service")
+        var dashBack = ""
+        for _ in 0..<15 {
+            dashBack = try run.exec("bastion", "curl -s -m 5 http://127.0.0.1:8080/api/v1/free; echo; curl -s -m 5 http://10.10.0.1:8080/api/v1/free").output
+            if dashBack.components(separatedBy: "freeGPUs").count == 3 { break }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        #expect(dashBack.components(separatedBy: "freeGPUs").count == 3, "the dashboard behind its held ports: \(dashBack)")
+
+        // 9e. Prometheus and Alertmanager listen on loopback only, without gossip; local users
+        // cannot reach Alertmanager (no silences), root and Prometheus can.
+        let listening = try run.exec("bastion", "for p in 10.10.0.1:9093 10.10.0.1:9090 127.0.0.1:9094 127.0.0.1:9093 127.0.0.1:9090; do "
+                                     + "timeout 3 bash -c \"</dev/tcp/${p%:*}/${p#*:}\" 2>/dev/null && echo \"$p open\" || echo \"$p closed\"; done")
+        #expect(listening.output == "10.10.0.1:9093 closed\n10.10.0.1:9090 closed\n127.0.0.1:9094 closed\n127.0.0.1:9093 open\n127.0.0.1:9090 open\n",
+                "monitor ports on the bastion: \(listening.output)")
+        let silenceByUser = try run.exec("bastion", "su alice -s /bin/sh -c 'curl -s -m 3 -o /dev/null -w %{http_code} http://127.0.0.1:9093/api/v2/status'")
+        #expect(silenceByUser.status != 0 && !silenceByUser.output.hasPrefix("200"), "alice reached Alertmanager: \(silenceByUser.output)")
+        let amRoot = try run.exec("bastion", "curl -s -m 3 -o /dev/null -w %{http_code} http://127.0.0.1:9093/api/v2/status")
+        #expect(amRoot.output == "200", "root's amtool/curl must reach Alertmanager: \(amRoot.output) \(amRoot.error)")
+        var alertmanagers = ""
+        for _ in 0..<20 {
+            alertmanagers = try run.exec("bastion", "curl -s -m 3 http://127.0.0.1:9090/api/v1/alertmanagers").output
+            if alertmanagers.contains("127.0.0.1:9093") { break }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        #expect(alertmanagers.contains("\"activeAlertmanagers\":[{\"url\":\"http://127.0.0.1:9093"), "Prometheus reaches Alertmanager: \(alertmanagers)")
 
         // 10. A firewall that closes SSH from the admins' network: validate refuses the spec …
         let wrong = Repo.path(".build/lab-e2e/lockout.yaml")

@@ -103,7 +103,7 @@ struct RenderTests {
         } else { missing.append("visudo (sudo)") }
 
         try Self.jinja(project, host: "bastion", "roles/dashboard/templates/gpucluster-dashboard.service.j2", into: "\(out)/dashboard.service")
-        #expect(try String(contentsOfFile: "\(out)/dashboard.service", encoding: .utf8).contains("--port 8080 --db /var/lib/gpucluster-dashboard/"))
+        #expect(try String(contentsOfFile: "\(out)/dashboard.service", encoding: .utf8).contains("--public-unix-socket /run/gpucluster-dashboard/public.sock --db /var/lib/gpucluster-dashboard/"))
 
         if let promtool = Tools.find("promtool") {
             try FileManager.default.createDirectory(atPath: "\(out)/rules", withIntermediateDirectories: true)
@@ -138,6 +138,12 @@ struct RenderTests {
             let sink = try String(contentsOfFile: "\(out)/sink.conf", encoding: .utf8)
             #expect(!sink.contains("HOSTNAME") && sink.contains("lookup(\"gpucluster_senders\", $fromhost-ip)")
                     && sink.contains("address=\"10.10.0.1\""), "the sink files by sender address and listens on its own: \(sink)")
+            // The sink's rotation of what the hosts send, read by logrotate itself (debug: changes nothing).
+            if let logrotate = Tools.find("logrotate") {
+                try Self.jinja(project, host: "bastion", "roles/rsyslog/templates/gpucluster-hosts.logrotate.j2", into: "\(out)/hosts.logrotate")
+                let lr = try Tools.run(logrotate, ["-d", "-s", "\(out)/logrotate.state", "\(out)/hosts.logrotate"])
+                #expect(lr.status == 0 && !(lr.output + lr.error).contains("error"), "logrotate -d: \(lr.output) \(lr.error)")
+            } else { missing.append("logrotate") }
         } else { missing.append("rsyslogd (rsyslog)") }
 
         if let amtool = Tools.find("amtool") {
@@ -170,6 +176,17 @@ struct RenderTests {
         try Self.jinja(project, host: "gpu01", "roles/agent/templates/gpucluster-agent-proxy.service.j2", into: "\(out)/agent-proxy.service")
         #expect(try String(contentsOfFile: "\(out)/agent-proxy.service", encoding: .utf8)
                     .contains("ExecStart=/lib/systemd/systemd-socket-proxyd --connections-max=2048 /run/gpucluster-agent/agent.sock\n"))
+        // The dashboard's ports: the inside socket on loopback and the internal address, the
+        // public one on the public address, each to its own Unix socket of the dashboard.
+        try Self.jinja(project, host: "bastion", "roles/dashboard/templates/gpucluster-dashboard-inside.socket.j2", into: "\(out)/dash-inside.socket")
+        try Self.jinja(project, host: "bastion", "roles/dashboard/templates/gpucluster-dashboard-public.socket.j2", into: "\(out)/dash-public.socket")
+        try Self.jinja(project, host: "bastion", "roles/dashboard/templates/gpucluster-dashboard.service.j2", into: "\(out)/dash.service")
+        let inside = try String(contentsOfFile: "\(out)/dash-inside.socket", encoding: .utf8)
+        let publicSocket = try String(contentsOfFile: "\(out)/dash-public.socket", encoding: .utf8)
+        #expect(inside.contains("[Socket]\nListenStream=127.0.0.1:8080\nListenStream=10.10.0.1:8080\nFreeBind=yes\n"), "inside socket: \(inside)")
+        #expect(publicSocket.contains("[Socket]\nListenStream=203.0.113.5:8080\nFreeBind=yes\n"), "public socket: \(publicSocket)")
+        #expect(try String(contentsOfFile: "\(out)/dash.service", encoding: .utf8).contains(
+            "--unix-socket /run/gpucluster-dashboard/inside.sock --public-unix-socket /run/gpucluster-dashboard/public.sock --db /var/lib/gpucluster-dashboard/dashboard.sqlite\nRestart=always\n"))
         try Self.jinja(project, host: "backup", "roles/agent/templates/gpucluster-agent.service.j2", into: "\(out)/backup-agent.service")
         #expect(try String(contentsOfFile: "\(out)/backup-agent.service", encoding: .utf8)
                     .contains("--smart-interval 10 --backup-state /var/lib/gpucluster/backup-state.json\n"), "the backup server's agent reports the state file")

@@ -20,9 +20,14 @@ public enum DashboardServer {
         public init(source: ApplicationRequestContextSource) {
             coreContext = .init(source: source)
             remoteAddress = source.channel.remoteAddress
+            fixedAudience = nil
         }
 
+        /// Set by the listener when the connection's address says nothing (a Unix socket).
+        public var fixedAudience: DashboardApp.Audience?
+
         func audience(_ app: DashboardApp) -> DashboardApp.Audience {
+            if let fixedAudience { return fixedAudience }
             guard case .v4(let a) = remoteAddress, let ip = IPv4(a.host) else {
                 // IPv6 or unknown: only ::1 counts as inside (the spec's networks are IPv4).
                 if case .v6(let a) = remoteAddress, a.host == "::1" { return .inside }
@@ -32,8 +37,17 @@ public enum DashboardServer {
         }
     }
 
-    public static func router(_ app: DashboardApp) -> Router<Context> {
+    /// Where the dashboard listens. On a host: Unix sockets behind the ports systemd holds, one
+    /// for the cluster's own networks and one for the public network (the address a client
+    /// connected to decides what it sees, the proxy having hidden who it is).
+    public enum Listener: Sendable {
+        case tcp(host: String, port: Int)
+        case unixSocket(path: String, audience: DashboardApp.Audience)
+    }
+
+    public static func router(_ app: DashboardApp, audience fixed: DashboardApp.Audience? = nil) -> Router<Context> {
         let router = Router(context: Context.self)
+        if let fixed { router.add(middleware: FixedAudience(audience: fixed)) }
         router.get("/") { req, ctx -> Response in
             guard let range = parseRange(req) else { return badRequest("range must be one of 24h, 7d, 30d") }
             return await html(app, .board, range: range, ctx.audience(app))
@@ -85,15 +99,43 @@ public enum DashboardServer {
     }
 
     public static func run(_ app: DashboardApp, host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        try await run(app, listeners: [.tcp(host: host, port: port)]) { _, bound in onListening(bound) }
+    }
+
+    /// Serves on every listener until SIGTERM or SIGINT; the collection runs once for all.
+    public static func run(_ app: DashboardApp, listeners: [Listener],
+                           onListening: @escaping @Sendable (Listener, Int) -> Void) async throws {
         let collection = Task { await app.runCollection() }
         defer { collection.cancel() }
-        let server = Application(
-            router: router(app),
-            server: .http1(configuration: .init(idleTimeout: idleTimeout)),
-            configuration: .init(address: .hostname(host, port: port), serverName: "gpucluster-dashboard",
-                                 availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) })
-        try await server.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for listener in listeners {
+                let address: BindAddress, port: Int, audience: DashboardApp.Audience?
+                switch listener {
+                case .tcp(let h, let p): address = .hostname(h, port: p); port = p; audience = nil
+                case .unixSocket(let path, let a): address = .unixDomainSocket(path: path); port = 0; audience = a
+                }
+                let server = Application(
+                    router: router(app, audience: audience),
+                    server: .http1(configuration: .init(idleTimeout: idleTimeout)),
+                    configuration: .init(address: address, serverName: "gpucluster-dashboard",
+                                         availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
+                    onServerRunning: { channel in onListening(listener, channel.localAddress?.port ?? port) })
+                group.addTask { try await server.runService(gracefulShutdownSignals: [.sigterm, .sigint]) }
+            }
+            // One listener failing (its address taken) ends the dashboard: no half service.
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Marks each request of a listener with that listener's audience.
+    struct FixedAudience: RouterMiddleware {
+        let audience: DashboardApp.Audience
+        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+            var context = context
+            context.fixedAudience = audience
+            return try await next(request, context)
+        }
     }
 
     static let favicon = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><rect x=\"1\" y=\"1\" width=\"6\" height=\"6\" fill=\"#2e9d4f\"/><rect x=\"9\" y=\"1\" width=\"6\" height=\"6\" fill=\"#2f6fb3\"/><rect x=\"1\" y=\"9\" width=\"6\" height=\"6\" fill=\"#2f6fb3\"/><rect x=\"9\" y=\"9\" width=\"6\" height=\"6\" fill=\"#9b4dca\"/></svg>"

@@ -37,6 +37,19 @@ struct AlertmanagerRole: AnsibleRole {
                 mode: "0644"
               notify: Restart Alertmanager
 
+            # Local users of this host (often the bastion) must not be able to silence alerts:
+            # only root (admins, amtool) and Prometheus (which sends the alerts) may connect to
+            # Alertmanager. Placed before ufw's blanket "loopback out is fine" rule.
+            - name: Let only root and Prometheus reach Alertmanager on this host
+              ansible.builtin.blockinfile:
+                path: /etc/ufw/before.rules
+                insertbefore: "^-A ufw-before-output -o lo -j ACCEPT"
+                marker: "# {mark} gpucluster: Alertmanager for root and Prometheus only"
+                block: >-
+                  -A ufw-before-output -o lo -p tcp --dport 9093 -m owner ! --uid-owner 0
+                  -m owner ! --uid-owner prometheus -j REJECT --reject-with tcp-reset
+              notify: Reload the firewall
+
             - name: Run Alertmanager
               ansible.builtin.service:
                 name: prometheus-alertmanager
@@ -54,6 +67,10 @@ struct AlertmanagerRole: AnsibleRole {
               ansible.builtin.service:
                 name: prometheus-alertmanager
                 state: restarted
+
+            - name: Reload the firewall
+              ansible.builtin.command: ufw reload
+              changed_when: true
 
             """,
              defaults: """

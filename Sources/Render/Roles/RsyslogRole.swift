@@ -5,9 +5,9 @@ import Spec
 /// asks, and it drops silently). The sink files each message under the name the spec gives
 /// the sender's address (a lookup table), never under the hostname the message claims: gpu01
 /// cannot write into gpu02's logs. Unknown senders go to `_unknown`, program names are made
-/// path-safe (`securepath`). No per-input rate limit: with `rateLimit.interval` set, rsyslog
-/// 8.2302 (Debian 12) leaves `programname` empty and every file becomes `_.log` (seen in
-/// LogSinkTests).
+/// path-safe (`securepath`). What one sender can write is bounded per file (a size limit, then
+/// logrotate), not by a rate limit: rsyslog 8.2302's input rate limit is shared by all senders
+/// of the input (one noisy host would silence the others) and leaves `programname` empty.
 struct RsyslogRole: AnsibleRole {
     let name = "rsyslog"
 
@@ -42,6 +42,23 @@ struct RsyslogRole: AnsibleRole {
               when: inventory_hostname in groups['log_sinks']
               notify: Restart rsyslog
 
+            - name: Install logrotate on the sink
+              ansible.builtin.apt:
+                name: logrotate
+                state: present
+                update_cache: true
+                cache_valid_time: 3600
+              when: inventory_hostname in groups['log_sinks'] and 'logrotate' not in ansible_facts.packages | default({})
+
+            - name: Rotate the cluster's logs at the sink
+              ansible.builtin.template:
+                src: gpucluster-hosts.logrotate.j2
+                dest: /etc/logrotate.d/gpucluster-hosts
+                owner: root
+                group: root
+                mode: "0644"
+              when: inventory_hostname in groups['log_sinks']
+
             - name: Forward every log to the sink
               ansible.builtin.template:
                 src: 60-gpucluster-forward.conf.j2
@@ -64,6 +81,11 @@ struct RsyslogRole: AnsibleRole {
              defaults: """
             # Disk the forwarding queue may use while the sink is unreachable.
             rsyslog_queue_max_disk: 1g
+            # At the sink: one file (sender and program) is never larger than this; logrotate
+            # rotates past rsyslog_sink_rotate_size and keeps rsyslog_sink_keep days.
+            rsyslog_sink_file_max: 1g
+            rsyslog_sink_rotate_size: 256M
+            rsyslog_sink_keep: 14
 
             """,
              templates: [
@@ -94,7 +116,10 @@ struct RsyslogRole: AnsibleRole {
                 }
                 ruleset(name="gpucluster-remote") {
                   set $.sender = lookup("gpucluster_senders", $fromhost-ip);
-                  action(type="omfile" dynaFile="GpuclusterPerSender" createDirs="on" dirCreateMode="0750" fileCreateMode="0640")
+                  # Each sender's file stops at the size limit until logrotate (daily, or past
+                  # rsyslog_sink_rotate_size) moves it: one host cannot fill the sink's disk.
+                  action(type="omfile" dynaFile="GpuclusterPerSender" createDirs="on" dirCreateMode="0750" fileCreateMode="0640"
+                         rotation.sizeLimit="{{ rsyslog_sink_file_max }}" rotation.sizeLimitCommand="/bin/true")
                   stop
                 }
                 {% if gpucluster_log_sink.protocol == 'udp' %}
@@ -104,6 +129,25 @@ struct RsyslogRole: AnsibleRole {
                 module(load="imtcp")
                 input(type="imtcp" address="{{ gpucluster_log_sink.address }}" port="{{ gpucluster_log_sink.port }}" ruleset="gpucluster-remote")
                 {% endif %}
+
+                """),
+                ("gpucluster-hosts.logrotate.j2", """
+                # {{ ansible_managed }}
+                # What the hosts send to the sink: daily, or sooner past the size (each file also
+                # stops at rsyslog_sink_file_max until rotated).
+                /var/log/hosts/*/*.log {
+                    daily
+                    maxsize {{ rsyslog_sink_rotate_size }}
+                    rotate {{ rsyslog_sink_keep }}
+                    compress
+                    delaycompress
+                    missingok
+                    notifempty
+                    sharedscripts
+                    postrotate
+                        /usr/lib/rsyslog/rsyslog-rotate
+                    endscript
+                }
 
                 """),
                 ("60-gpucluster-forward.conf.j2", """

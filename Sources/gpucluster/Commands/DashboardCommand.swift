@@ -29,9 +29,17 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(name: .customLong("detail-from"), parsing: .upToNextOption,
             help: "Networks (CIDR) whose requests see pids, command lines and job names (default: the spec's internal networks and loopback).")
     var detailFrom: [String] = []
+    @Option(help: "Serve the cluster's own networks on this Unix socket instead of --host/--port (behind a socket unit).")
+    var unixSocket: String?
+    @Option(help: "Serve the public network (no process detail) on this Unix socket too.")
+    var publicUnixSocket: String?
 
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0…65535") }
+        for case let path? in [unixSocket, publicUnixSocket] where !path.hasPrefix("/") || path.utf8.count > 100 {
+            throw ValidationError("--unix-socket and --public-unix-socket must be absolute paths of at most 100 bytes")
+        }
+        if publicUnixSocket != nil && unixSocket == nil { throw ValidationError("--public-unix-socket needs --unix-socket") }
         if let interval, !(0.2...3600).contains(interval) { throw ValidationError("--interval must be 0.2…3600 seconds") }
         guard (0.05...60).contains(timeout) else { throw ValidationError("--timeout must be 0.05…60 seconds") }
         guard (0.2...600).contains(poll) else { throw ValidationError("--poll must be 0.2…600 seconds") }
@@ -81,8 +89,17 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         let app = DashboardApp(monitor: monitor, history: history, config: config)
         printError("gpucluster dashboard: \(targets.count) GPU nodes, \(source.name) backend\(history.map { ", history in \($0.path)" } ?? "")")
-        try await DashboardServer.run(app, host: host, port: port ?? spec.dashboard.port.value) { bound in
-            FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
+        var listeners: [DashboardServer.Listener] = []
+        if let unixSocket { listeners.append(.unixSocket(path: unixSocket, audience: .inside)) }
+        if let publicUnixSocket { listeners.append(.unixSocket(path: publicUnixSocket, audience: .outside)) }
+        if listeners.isEmpty { listeners = [.tcp(host: host, port: port ?? spec.dashboard.port.value)] }
+        let host = self.host
+        try await DashboardServer.run(app, listeners: listeners) { listener, bound in
+            switch listener {
+            case .tcp: FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
+            case .unixSocket(let path, let audience):
+                FileHandle.standardOutput.write(Data("listening on unix:\(path) (\(audience == .inside ? "cluster networks" : "public"))\n".utf8))
+            }
         }
     }
 }
