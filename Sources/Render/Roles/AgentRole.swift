@@ -196,34 +196,7 @@ public enum AgentUnit {
     """
 
     /// systemd's own proxy from the held port to the agent's Unix socket.
-    public static let proxyTemplate = """
-    # {{ ansible_managed }}
-    # Forwards the connections of gpucluster-agent-proxy.socket to the agent's Unix socket.
-    [Unit]
-    Description=gpucluster agent port proxy
-    Requires=gpucluster-agent.service gpucluster-agent-proxy.socket
-    After=gpucluster-agent.service
-
-    [Service]
-    ExecStart=/lib/systemd/systemd-socket-proxyd --connections-max=\(maxConnections) \(socketPath)
-    LimitNOFILE=16384
-    CapabilityBoundingSet=
-    NoNewPrivileges=yes
-    ProtectSystem=strict
-    ProtectHome=yes
-    PrivateTmp=yes
-    PrivateDevices=yes
-    ProtectKernelTunables=yes
-    ProtectKernelModules=yes
-    ProtectControlGroups=yes
-    RestrictNamespaces=yes
-    RestrictRealtime=yes
-    RestrictSUIDSGID=yes
-    LockPersonality=yes
-    MemoryDenyWriteExecute=yes
-    SystemCallArchitectures=native
-    RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
-    MemoryMax=64M
-
-    """
+    public static let proxyTemplate = SocketProxyUnit.text(
+        description: "gpucluster agent port proxy", socket: "gpucluster-agent-proxy.socket", service: "gpucluster-agent.service",
+        socketPath: socketPath, maxConnections: maxConnections, limitNOFILE: 16384)
 }

@@ -167,34 +167,8 @@ struct DashboardRole: AnsibleRole {
     /// systemd's proxy from one held port to the dashboard's socket for that audience, as the
     /// dashboard's own dynamic user (the socket is its, mode 0700).
     static func proxy(audience: String) -> String {
-        """
-        # {{ ansible_managed }}
-        [Unit]
-        Description=gpucluster dashboard port proxy (\(audience))
-        Requires=gpucluster-dashboard.service gpucluster-dashboard-\(audience).socket
-        After=gpucluster-dashboard.service
-
-        [Service]
-        ExecStart=/lib/systemd/systemd-socket-proxyd --connections-max=1024 \(runtime)/\(audience).sock
-        DynamicUser=yes
-        User=gpucluster-dashboard
-        LimitNOFILE=8192
-        CapabilityBoundingSet=
-        NoNewPrivileges=yes
-        ProtectSystem=strict
-        ProtectHome=yes
-        PrivateTmp=yes
-        PrivateDevices=yes
-        ProtectKernelTunables=yes
-        ProtectKernelModules=yes
-        ProtectControlGroups=yes
-        RestrictNamespaces=yes
-        RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
-        LockPersonality=yes
-        MemoryDenyWriteExecute=yes
-        SystemCallArchitectures=native
-        MemoryMax=64M
-
-        """
+        SocketProxyUnit.text(description: "gpucluster dashboard port proxy (\(audience))", socket: "gpucluster-dashboard-\(audience).socket",
+                             service: "gpucluster-dashboard.service", socketPath: "\(runtime)/\(audience).sock",
+                             maxConnections: 1024, user: "gpucluster-dashboard", limitNOFILE: 8192)
     }
 }
