@@ -275,6 +275,12 @@ struct RenderTests {
         let template = AgentUnit.template.replacingOccurrences(of: "# {{ ansible_managed }}\n", with: "")
         func body(_ s: String) -> [Substring] { s.split(separator: "\n").filter { !$0.hasPrefix("ExecStart=") } }
         #expect(body(deployed) == body(template))
+        // The port and its proxy beside it, as the role renders them (the socket without the
+        // host's own address, which only the role knows).
+        let proxy = try String(contentsOfFile: Repo.path("deploy/systemd/gpucluster-agent-proxy.service"), encoding: .utf8)
+        #expect(proxy == AgentUnit.proxyTemplate.replacingOccurrences(of: "# {{ ansible_managed }}\n", with: ""))
+        let socket = try String(contentsOfFile: Repo.path("deploy/systemd/gpucluster-agent-proxy.socket"), encoding: .utf8)
+        #expect(socket.contains("[Socket]\nListenStream=127.0.0.1:9855\nFreeBind=yes\n") && AgentUnit.socketTemplate.contains("FreeBind=yes\nNoDelay=yes\nBacklog=1024\n"))
     }
 
     @Test("the writer never writes into a folder it did not render, keeps hand-added files, removes what is no longer generated")
