@@ -248,7 +248,7 @@ struct LabEndToEndTests {
             if !filed.isEmpty { break }
             Thread.sleep(forTimeInterval: 1)
         }
-        #expect(filed == "/var/log/hosts/gpu01/forger.log\n", "the forged line is filed under its real sender: '\(filed)'")
+        #expect(filed == "/var/log/hosts/gpu01/other.log\n", "the forged line is filed under its real sender (an unknown program: other.log): '\(filed)'")
 
         // 9d. A squatter on the agent's port while the agent is down: systemd holds the port
         // (gpucluster-agent-proxy.socket), so alice cannot bind it on any address, and what the

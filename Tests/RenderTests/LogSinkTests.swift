@@ -34,6 +34,7 @@ struct LogSinkTests {
             .replacingOccurrences(of: "{{ gpucluster_log_sink.address }}", with: "127.0.0.1")
             .replacingOccurrences(of: "{{ gpucluster_log_sink.port }}", with: "\(port)")
             .replacingOccurrences(of: "{{ rsyslog_sink_file_max }}", with: "4k")
+            .replacingOccurrences(of: "{{ rsyslog_sink_programs | to_json }}", with: #"["sshd", "sudo"]"#)
         #expect(!conf.contains("{{"), "a variable left unreplaced: \(conf)")
         let plain = Self.dropUDPBranch(conf)
         try plain.write(toFile: dir + "/sink.conf", atomically: true, encoding: .utf8)
@@ -62,13 +63,15 @@ struct LogSinkTests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/logs/gpu02"), "nothing under the claimed hostname")
         let folders = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/logs")) ?? []
         #expect(folders == ["gpu01"], "only the sender's folder: \(folders)")
+        let senderFiles = ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/logs/gpu01")) ?? []).sorted()
+        #expect(senderFiles == ["other.log", "sshd.log"], "a known program gets its file, the rest other.log: \(senderFiles)")
         // A flood from one sender stops at its file's limit (4k here): the disk is not filled,
         // and rsyslogd keeps running.
         let flood = (0..<500).map { "<13>Dec 11 12:00:00 gpu01 flood[1]: line \($0) padding padding padding padding padding" }.joined(separator: "\\n")
         let f = try Tools.run("/bin/bash", ["-c", "printf '\(flood)\\n' > /dev/tcp/127.0.0.1/\(port)"])
         #expect(f.status == 0)
         Thread.sleep(forTimeInterval: 1.5)
-        let size = ((try? FileManager.default.attributesOfItem(atPath: dir + "/logs/gpu01/flood.log"))?[.size] as? Int) ?? -1
+        let size = ((try? FileManager.default.attributesOfItem(atPath: dir + "/logs/gpu01/other.log"))?[.size] as? Int) ?? -1
         #expect(size > 0 && size < 16 << 10, "500 lines (~45 KB) from one sender, file \(size) bytes")
         #expect(kill(daemon.pid, 0) == 0, "rsyslogd still running")
     }

@@ -5,8 +5,8 @@ import Spec
 /// asks, and it drops silently). The sink files each message under the name the spec gives
 /// the sender's address (a lookup table), never under the hostname the message claims: gpu01
 /// cannot write into gpu02's logs. Unknown senders go to `_unknown`, program names are made
-/// path-safe (`securepath`). What one sender can write is bounded per file (a size limit, then
-/// logrotate), not by a rate limit: rsyslog 8.2302's input rate limit is shared by all senders
+/// path-safe (`securepath`). What one sender can write is bounded: a file per known program
+/// plus `other.log`, each with a size limit, then logrotate; not by a rate limit: rsyslog 8.2302's input rate limit is shared by all senders
 /// of the input (one noisy host would silence the others) and leaves `programname` empty.
 struct RsyslogRole: AnsibleRole {
     let name = "rsyslog"
@@ -86,6 +86,10 @@ struct RsyslogRole: AnsibleRole {
             rsyslog_sink_file_max: 1g
             rsyslog_sink_rotate_size: 256M
             rsyslog_sink_keep: 14
+            # Programs with a file of their own at the sink (per sender); the rest go to other.log.
+            rsyslog_sink_programs: [kernel, systemd, systemd-logind, sshd, sudo, su, login, cron, CRON, rsyslogd, smartd, chronyd,
+                                    nfsd, rpc.mountd, rpc.idmapd, ufw, useradd, usermod, userdel, groupadd, passwd, dbus-daemon,
+                                    polkitd, gpucluster, gpucluster-agent, prometheus, prometheus-alertmanager, ansible-ansible.builtin.command]
 
             """,
              templates: [
@@ -111,11 +115,18 @@ struct RsyslogRole: AnsibleRole {
                   constant(value="/var/log/hosts/")
                   property(name="$.sender" securepath="replace")
                   constant(value="/")
-                  property(name="programname" securepath="replace")
+                  property(name="$.program" securepath="replace")
                   constant(value=".log")
                 }
                 ruleset(name="gpucluster-remote") {
                   set $.sender = lookup("gpucluster_senders", $fromhost-ip);
+                  # The programs the cluster runs get a file each, everything else (users' own
+                  # tags) goes to other.log: a sender cannot open files without end.
+                  if $programname == {{ rsyslog_sink_programs | to_json }} then {
+                    set $.program = $programname;
+                  } else {
+                    set $.program = "other";
+                  }
                   # Each sender's file stops at the size limit until logrotate (daily, or past
                   # rsyslog_sink_rotate_size) moves it: one host cannot fill the sink's disk.
                   action(type="omfile" dynaFile="GpuclusterPerSender" createDirs="on" dirCreateMode="0750" fileCreateMode="0640"
