@@ -39,14 +39,20 @@ struct HostileAgentTests {
         return String(decoding: try JSONSerialization.data(withJSONObject: report), as: UTF8.self)
     }
 
-    @Test("extreme and impossible values: every page still answers, the node says why, history stays drawable")
-    func extremeValues() throws {
+    /// A test folder with the fault tests' spec, and what a real agent on `gpus` simulated
+    /// GPUs answers at /api/v1/node (the starting point each test then bends).
+    static func realReport(gpus: Int) throws -> (dir: URL, spec: String, report: String) {
         let dir = try FaultTests.tempDir()
         let specPath = try FaultTests.spec(in: dir)
-        let inst = try SimLibrary.instance(SimScenario.uniform(count: 4).text)
+        let inst = try SimLibrary.instance(SimScenario.uniform(count: gpus).text)
         let good = try AgentProcess(arguments: ["--nvml", inst.library, "--interval", "0.3"])
-        let valid = try good.get("/api/v1/node").body
-        good.stop()
+        defer { good.stop() }
+        return (dir, specPath, try good.get("/api/v1/node").body)
+    }
+
+    @Test("extreme and impossible values: every page still answers, the node says why, history stays drawable")
+    func extremeValues() throws {
+        let (dir, specPath, valid) = try Self.realReport(gpus: 4)
         let reportPath = dir.appendingPathComponent("hostile.json").path
         try Self.hostileReport(from: valid).write(toFile: reportPath, atomically: true, encoding: .utf8)
         let modeFile = dir.appendingPathComponent("mode").path
@@ -140,12 +146,7 @@ struct HostileAgentTests {
 
     @Test("process detail only for the cluster's networks: from elsewhere no pids, command lines or job names")
     func privateDetail() throws {
-        let dir = try FaultTests.tempDir()
-        let specPath = try FaultTests.spec(in: dir)
-        let inst = try SimLibrary.instance(SimScenario.uniform(count: 2).text)
-        let good = try AgentProcess(arguments: ["--nvml", inst.library, "--interval", "0.3"])
-        let valid = try good.get("/api/v1/node").body
-        good.stop()
+        let (dir, specPath, valid) = try Self.realReport(gpus: 2)
         var report = try #require(try JSONSerialization.jsonObject(with: Data(valid.utf8)) as? [String: Any])
         var gpu = try #require(report["gpu"] as? [String: Any])
         var gpus = try #require(gpu["gpus"] as? [[String: Any]])
