@@ -70,4 +70,13 @@ struct ConnectionLimitTests {
         let waited = Date().timeIntervalSince(start)
         #expect(n == 0 && waited > 10 && waited < 22, "recv \(n) after \(waited) s")
     }
+
+    @Test("bad --unix-socket paths are refused before anything listens")
+    func badSocketPaths() throws {
+        for path in ["relative.sock", "/" + String(repeating: "x", count: 120)] {
+            let r = try Tools.run(Binary.gpucluster, ["agent", "--unix-socket", path, "--nvml", "/nonexistent"], timeout: 20)
+            #expect(r.status != 0 && r.error.contains("--unix-socket"), "\(path.prefix(20)): \(r.status) \(r.error)")
+        }
+    }
 }
+

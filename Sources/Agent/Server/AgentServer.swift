@@ -40,10 +40,6 @@ public enum AgentServer {
         }
     }
 
-    public static func run(agent: Agent, host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void) async throws {
-        try await run(agent: agent, listen: .tcp(host: host, port: port), onListening: onListening)
-    }
-
     public static func run(agent: Agent, listen: Listen, onListening: @escaping @Sendable (Int) -> Void) async throws {
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
