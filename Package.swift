@@ -26,15 +26,25 @@ let package = Package(
         .target(name: "CNVML"),
         // The simulated libnvidia-ml.so.1 (plain C; scripts/build-simnvml makes the .so).
         .target(name: "SimNVML", dependencies: ["CNVML"]),
-        // Runs tools (nvidia-smi, smartctl) with a hard deadline, killing the whole process group.
-        .target(name: "CommandRunner"),
+        // The system layer, for every module and the tests: executables on PATH, bounded small-file
+        // reads, child processes with deadlines (whole process group killed), free ports, terminal text.
+        .target(name: "HostSystem"),
+        // The agent's contract: the node report (what /api/v1/node answers), every metric family's
+        // name, the fatal-XID list and the free/idle-held policy. Depends on nothing but the system layer.
+        .target(name: "NodeReport", dependencies: ["HostSystem"]),
+        // The one HTTP client: GET and POST with a deadline over the whole exchange, a size limit,
+        // redirects never followed.
+        .target(name: "WebClient", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // GPU readings: NVML via dlopen, nvidia-smi fallback, parsers for nvidia-smi output.
-        .target(name: "GPU", dependencies: ["CNVML", "CommandRunner"]),
+        .target(name: "GPU", dependencies: ["CNVML", "NodeReport", "HostSystem"]),
         // pidfd wrappers (syscall() is variadic, so Swift cannot call it directly).
         .target(name: "CProcess"),
         // The node agent: collectors, Prometheus exposition, HTTP endpoints.
         .target(name: "Agent", dependencies: [
-            "GPU", "CommandRunner", "CProcess",
+            "GPU", "NodeReport", "HostSystem", "CProcess",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -42,16 +52,15 @@ let package = Package(
         ]),
         // `gpucluster agent`'s command line, shared by `gpucluster` and the slim `gpucluster-agent`.
         .target(name: "AgentCommandLine", dependencies: [
-            "Agent", "GPU", "CommandRunner",
+            "Agent", "GPU", "HostSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The cluster-wide view: GPU states (free / busy / idle-held / down / unhealthy), slots,
         // per-user usage, the terminal board. Pure: built from agents' node reports.
-        .target(name: "Fleet", dependencies: ["Agent", "Spec", "CommandRunner"]),
+        .target(name: "Fleet", dependencies: ["NodeReport", "Spec", "HostSystem"]),
         // Where cluster snapshots come from: scraping every agent (embedded) or Prometheus' API.
         .target(name: "FleetSources", dependencies: [
-            "Fleet", "Agent",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "Fleet", "NodeReport", "WebClient",
         ]),
         // History in SQLite (raw → per-minute → per-hour, retention and size bounded).
         .target(name: "History", dependencies: ["Fleet", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -62,20 +71,20 @@ let package = Package(
             .product(name: "HummingbirdCore", package: "hummingbird"),
         ]),
         // `gpucluster demo`: a scripted cluster of real agents on the simulated NVML library.
-        .target(name: "Demo", dependencies: ["GPU", "Fleet", "History", "CommandRunner"]),
+        .target(name: "Demo", dependencies: ["GPU", "Fleet", "History", "HostSystem"]),
         // spec → a plain Ansible project (inventory, site.yml, roles/NAME/{tasks,handlers,templates,defaults}).
-        .target(name: "Render", dependencies: ["Spec"]),
+        .target(name: "Render", dependencies: ["Spec", "Planning", "NodeReport"]),
         // apply / drift: runs ansible-playbook on a rendered project, progress and per-host summary.
-        .target(name: "Apply", dependencies: ["CommandRunner"]),
+        .target(name: "Apply", dependencies: ["HostSystem"]),
         // `gpucluster lab`: the spec's hosts as booted Debian containers (systemd-nspawn) on
         // namespaced networks, for rehearsing apply and for the end-to-end test.
-        .target(name: "Lab", dependencies: ["Spec", "GPU", "CommandRunner"]),
+        .target(name: "Lab", dependencies: ["Spec", "GPU", "HostSystem"]),
         // `gpucluster backup`: pulled, hard-linked snapshots, checksum verification, retention,
         // restore; its state file is what the agent reports.
-        .target(name: "Backup", dependencies: ["Spec", "Agent", "CommandRunner"]),
+        .target(name: "Backup", dependencies: ["Spec", "NodeReport", "HostSystem"]),
         // The thin executable: one struct per command.
         .executableTarget(name: "gpucluster", dependencies: [
-            "Spec", "Planning", "Agent", "AgentCommandLine", "GPU", "CommandRunner", "Fleet", "FleetSources", "History", "Dashboard", "Demo", "Render", "Apply", "Lab", "Backup",
+            "Spec", "Planning", "Agent", "AgentCommandLine", "GPU", "HostSystem", "NodeReport", "WebClient", "Fleet", "FleetSources", "History", "Dashboard", "Demo", "Render", "Apply", "Lab", "Backup",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The node agent alone (what the agent role installs on every node).
@@ -89,15 +98,18 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "benchmarks/dashboard/bench"),
         // Helpers shared by the test targets (repository paths).
-        .target(name: "TestSupport", dependencies: ["CommandRunner"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["HostSystem", "WebClient"], path: "Tests/TestSupport"),
         .testTarget(name: "SpecTests", dependencies: ["Spec", "TestSupport"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Spec", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["gpucluster", "TestSupport"]),
         .testTarget(name: "GPUTests", dependencies: ["GPU", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "GPU", "TestSupport", "gpucluster"]),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "Spec", "CommandRunner", "TestSupport", "gpucluster"], exclude: ["lab-cluster.yaml"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Spec", "HostSystem", "TestSupport", "gpucluster"], exclude: ["lab-cluster.yaml"]),
         .testTarget(name: "BackupTests", dependencies: ["Backup", "Agent", "Spec", "TestSupport", "gpucluster"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Apply", "Backup", "Spec", "TestSupport"]),
+        // The contract between the agent and its consumers: every metric the rendered alert rules,
+        // Grafana and the Prometheus source query is one a real collection exports.
+        .testTarget(name: "ContractTests", dependencies: ["NodeReport", "Agent", "GPU", "Render", "FleetSources", "Spec", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: [
             "Fleet", "FleetSources", "History", "Dashboard", "Agent", "GPU", "Spec", "TestSupport", "gpucluster",
         ]),

@@ -1,4 +1,4 @@
-import CommandRunner
+import HostSystem
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,5 +1,5 @@
 import Agent
-import CommandRunner
+import HostSystem
 import ArgumentParser
 #if canImport(FoundationEssentials)
 import FoundationEssentials

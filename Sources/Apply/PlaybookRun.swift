@@ -1,4 +1,4 @@
-import CommandRunner
+import HostSystem
 
 /// What one `ansible-playbook` run did, folded from its events: per host counts, failures with
 /// their messages, and (in check mode) which tasks would change what.

@@ -1,4 +1,4 @@
-import CommandRunner
+import HostSystem
 import Foundation
 
 /// Runs `ansible-playbook` on a rendered project with the `ansible.posix.jsonl` callback and

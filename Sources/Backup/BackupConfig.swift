@@ -1,4 +1,5 @@
-import Agent
+import HostSystem
+import NodeReport
 import Foundation
 import Spec
 

@@ -1,5 +1,5 @@
-import Agent
-import CommandRunner
+import NodeReport
+import HostSystem
 import Foundation
 
 /// `gpucluster backup run|verify|restore|list` on the backup server. The server pulls from the

@@ -1,4 +1,4 @@
-import Agent
+import NodeReport
 import Foundation
 
 /// The state file: read what the last runs left, change some fields, write it back atomically

@@ -1,4 +1,5 @@
-import CommandRunner
+import NodeReport
+import HostSystem
 import Fleet
 import Foundation
 import History

@@ -1,14 +1,4 @@
-import Agent
-import GPU
-
-/// XIDs after which a GPU needs attention before it takes new work (NVIDIA's XID catalogue:
-/// double-bit ECC, row-remap failures, NVLink errors, fallen off the bus, contained/uncontained
-/// memory errors).
-public let fatalXIDs: [UInt64: String] = [
-    48: "double-bit ECC error", 63: "row remapping event", 64: "row remapping failure",
-    74: "NVLink error", 79: "fallen off the bus", 92: "high single-bit ECC rate",
-    94: "contained memory error", 95: "uncontained memory error",
-]
+import NodeReport
 
 /// The part of an agent's `/api/v1/node` (`Agent.NodeSnapshot`) the dashboard reads. Decoding
 /// only these fields is most of a collection round's CPU saved at 1,000 nodes (clocks, MIG,
@@ -83,7 +73,7 @@ extension NodeObservation {
         }
         if let u = g.eccUncorrected, u > 0 { problems.append("\(u) uncorrectable ECC errors") }
         for (key, n) in xids where key.uuid == g.uuid && n > 0 {
-            if let what = fatalXIDs[key.xid] { problems.append("XID \(key.xid) (\(what))") }
+            if let what = FatalXID.catalogue[key.xid] { problems.append("XID \(key.xid) (\(what))") }
         }
         if g.up, let e = g.error { problems.append(e) }
         return problems.isEmpty ? nil : problems.sorted().joined(separator: "; ")

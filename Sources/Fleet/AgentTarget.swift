@@ -1,3 +1,4 @@
+import NodeReport
 import Spec
 
 /// An agent the dashboard reads: a GPU node of the spec and where its agent listens.

@@ -1,3 +1,4 @@
+import NodeReport
 /// The cluster as the dashboard, `status` and the JSON API show it: one entry per node of
 /// the spec, one per GPU, each GPU in exactly one state. Keyed by GPU UUID; index shown.
 public struct ClusterSnapshot: Sendable, Codable, Equatable {

@@ -1,3 +1,4 @@
+import NodeReport
 /// What a source (an agent's report, or Prometheus) says about one node, before the
 /// free / busy / idle-held decision. Both sources produce this, so both classify the same.
 public struct NodeObservation: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import NodeReport
 /// What agents and Prometheus say is data, not trust: every value that arrives from them is
 /// checked here, once, before anything counts, sums, stores or draws it. A value outside what
 /// the hardware can report is dropped (nil) or the list capped, and the node says which, so a

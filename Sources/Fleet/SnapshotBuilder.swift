@@ -1,3 +1,4 @@
+import NodeReport
 import Foundation
 
 /// Turns observations into a snapshot: each GPU in exactly one state (DESIGN.md, "What free

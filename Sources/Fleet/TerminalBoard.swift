@@ -1,4 +1,5 @@
-import CommandRunner
+import NodeReport
+import HostSystem
 import Foundation
 
 /// `gpucluster status`: the dashboard's board as text, one line per GPU, coloured on a TTY.

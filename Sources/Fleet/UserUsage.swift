@@ -1,3 +1,4 @@
+import NodeReport
 /// What one person holds right now: the per-user view and `/api/v1/users`.
 public struct UserUsage: Sendable, Codable, Equatable {
     public var user: String

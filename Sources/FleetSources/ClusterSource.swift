@@ -1,3 +1,4 @@
+import NodeReport
 import Fleet
 
 /// Where a round of observations comes from: the agents themselves, or Prometheus.

@@ -1,4 +1,5 @@
-import Agent
+import WebClient
+import NodeReport
 import Fleet
 import Foundation
 import Synchronization

@@ -1,3 +1,4 @@
+import NodeReport
 /// Every PromQL the Prometheus source sends, from fixed templates. Only numbers the program
 /// computes and the fixed job name are put in; nothing a user typed reaches PromQL.
 public struct PrometheusQueries: Sendable, Equatable {
@@ -18,28 +19,28 @@ public struct PrometheusQueries: Sendable, Equatable {
     var sel: String { "{job=\"\(job)\"}" }
 
     public var up: String { "up\(sel)" }
-    public var backendUp: String { "gpucluster_gpu_backend_up\(sel)" }
-    public var lastCollection: String { "gpucluster_agent_last_collection_timestamp_seconds\(sel)" }
-    public var expected: String { "gpucluster_gpus_expected\(sel)" }
-    public var info: String { "gpucluster_gpu_info\(sel)" }
-    public var gpuUp: String { "gpucluster_gpu_up\(sel)" }
-    public var memoryUsed: String { "gpucluster_gpu_memory_used_bytes\(sel)" }
-    public var memoryTotal: String { "gpucluster_gpu_memory_total_bytes\(sel)" }
-    public var utilization: String { "gpucluster_gpu_utilization_ratio\(sel)" }
-    public var temperature: String { "gpucluster_gpu_temperature_celsius\(sel)" }
-    public var processes: String { "gpucluster_gpu_processes\(sel)" }
-    public var userProcesses: String { "gpucluster_gpu_user_processes\(sel)" }
-    public var remapFailed: String { "gpucluster_gpu_remapped_rows_failed\(sel) > 0" }
-    public var remapPending: String { "gpucluster_gpu_remapped_rows_pending\(sel) > 0" }
+    public var backendUp: String { "\(Metric.gpuBackendUp.name)\(sel)" }
+    public var lastCollection: String { "\(Metric.agentLastCollectionTimestampSeconds.name)\(sel)" }
+    public var expected: String { "\(Metric.gpusExpected.name)\(sel)" }
+    public var info: String { "\(Metric.gpuInfo.name)\(sel)" }
+    public var gpuUp: String { "\(Metric.gpuUp.name)\(sel)" }
+    public var memoryUsed: String { "\(Metric.gpuMemoryUsedBytes.name)\(sel)" }
+    public var memoryTotal: String { "\(Metric.gpuMemoryTotalBytes.name)\(sel)" }
+    public var utilization: String { "\(Metric.gpuUtilizationRatio.name)\(sel)" }
+    public var temperature: String { "\(Metric.gpuTemperatureCelsius.name)\(sel)" }
+    public var processes: String { "\(Metric.gpuProcesses.name)\(sel)" }
+    public var userProcesses: String { "\(Metric.gpuUserProcesses.name)\(sel)" }
+    public var remapFailed: String { "\(Metric.gpuRemappedRowsFailed.name)\(sel) > 0" }
+    public var remapPending: String { "\(Metric.gpuRemappedRowsPending.name)\(sel) > 0" }
     public var fatalXIDs: String {
-        "gpucluster_gpu_xid_errors_total{job=\"\(job)\",xid=~\"48|63|64|74|79|92|94|95\"} > 0"
+        "\(Metric.gpuXidErrorsTotal.name){job=\"\(job)\",xid=~\"\(FatalXID.promQLPattern)\"} > 0"
     }
     /// Held (processes all window), utilization never above the threshold, and enough samples.
     public var idleHeld: String {
         let w = "[\(idleWindowSeconds)s]"
-        return "(max_over_time(gpucluster_gpu_utilization_ratio\(sel)\(w)) <= \(idleRatio))"
-            + " and (min_over_time(gpucluster_gpu_processes\(sel)\(w)) > 0)"
-            + " and (count_over_time(gpucluster_gpu_utilization_ratio\(sel)\(w)) >= \(minimumIdleSamples))"
+        return "(max_over_time(\(Metric.gpuUtilizationRatio.name)\(sel)\(w)) <= \(idleRatio))"
+            + " and (min_over_time(\(Metric.gpuProcesses.name)\(sel)\(w)) > 0)"
+            + " and (count_over_time(\(Metric.gpuUtilizationRatio.name)\(sel)\(w)) >= \(minimumIdleSamples))"
     }
 
     public var all: [String] {

@@ -1,3 +1,5 @@
+import NodeReport
+import WebClient
 import Fleet
 import Foundation
 import Synchronization
@@ -73,7 +75,7 @@ public final class PrometheusSource: ClusterSource {
         var xids: [GPUKey: [String]] = [:]
         for s in a[q.fatalXIDs] ?? [] {
             if let k = s.gpuKey, let x = s.labels["xid"], let code = UInt64(x) {
-                xids[k, default: []].append("XID \(x) (\(Fleet.fatalXIDs[code] ?? "error"))")
+                xids[k, default: []].append("XID \(x) (\(FatalXID.catalogue[code] ?? "error"))")
             }
         }
         var gpusOf: [String: [GPUObservation]] = [:]

@@ -1,4 +1,4 @@
-import CommandRunner
+import HostSystem
 import Foundation
 
 /// The Debian 12 root file system every lab host boots from, made once by debootstrap and

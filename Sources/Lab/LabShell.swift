@@ -1,4 +1,4 @@
-import CommandRunner
+import HostSystem
 import Foundation
 
 /// The lab's one door to the system: every `ip`, `mount`, `systemd-nspawn`, `nsenter` goes

@@ -1,23 +1,30 @@
 import Foundation
+import NodeReport
 import Spec
 
 /// A Grafana dashboard (JSON model) over the agents' metrics, for labs that run Grafana.
 /// Queries are fixed; the Prometheus data source is chosen on import (`${DS_PROMETHEUS}`).
 enum GrafanaDashboard {
-    static let panels: [(title: String, expr: String, unit: String, kind: String)] = [
-        ("Free GPUs", "count((gpucluster_gpu_processes == 0) and on(node, uuid) (gpucluster_gpu_memory_used_bytes < 1073741824) and on(node, uuid) (gpucluster_gpu_up == 1)) or vector(0)", "none", "stat"),
-        ("GPUs down or missing", "sum(gpucluster_gpus_missing) + count(gpucluster_gpu_up == 0) or vector(0)", "none", "stat"),
+    /// Panels over the agents' metrics; "free" uses the spec's memory threshold, as the dashboard does.
+    static func panels(_ spec: ClusterSpec) -> [(title: String, expr: String, unit: String, kind: String)] {
+        let d = spec.dashboard
+        let freeBytes = FreePolicy(freeMemoryMiB: d.freeMemoryMiB.value, idleUtilizationPercent: d.idleUtilizationPercent.value,
+                                   idleMinutes: d.idleMinutes.value).freeMemoryBytes
+        return [
+        ("Free GPUs", "count((\(Metric.gpuProcesses.name) == 0) and on(node, uuid) (\(Metric.gpuMemoryUsedBytes.name) < \(freeBytes)) and on(node, uuid) (\(Metric.gpuUp.name) == 1)) or vector(0)", "none", "stat"),
+        ("GPUs down or missing", "sum(\(Metric.gpusMissing.name)) + count(\(Metric.gpuUp.name) == 0) or vector(0)", "none", "stat"),
         ("Agents answering", "sum(up{job=\"gpucluster-agent\"})", "none", "stat"),
-        ("GPU utilization per node", "avg by (node) (gpucluster_gpu_utilization_ratio)", "percentunit", "timeseries"),
-        ("GPU memory used per node", "sum by (node) (gpucluster_gpu_memory_used_bytes)", "bytes", "timeseries"),
-        ("GPUs per user", "count by (user) (gpucluster_gpu_user_processes > 0)", "none", "timeseries"),
-        ("GPU temperature", "max by (node) (gpucluster_gpu_temperature_celsius)", "celsius", "timeseries"),
-        ("XID errors (10 min)", "sum by (node, xid) (increase(gpucluster_gpu_xid_errors_total[10m]))", "none", "timeseries"),
-    ]
+        ("GPU utilization per node", "avg by (node) (\(Metric.gpuUtilizationRatio.name))", "percentunit", "timeseries"),
+        ("GPU memory used per node", "sum by (node) (\(Metric.gpuMemoryUsedBytes.name))", "bytes", "timeseries"),
+        ("GPUs per user", "count by (user) (\(Metric.gpuUserProcesses.name) > 0)", "none", "timeseries"),
+        ("GPU temperature", "max by (node) (\(Metric.gpuTemperatureCelsius.name))", "celsius", "timeseries"),
+        ("XID errors (10 min)", "sum by (node, xid) (increase(\(Metric.gpuXidErrorsTotal.name)[10m]))", "none", "timeseries"),
+        ]
+    }
 
     static func json(_ spec: ClusterSpec) -> String {
         var list: [[String: Any]] = []
-        for (i, p) in panels.enumerated() {
+        for (i, p) in panels(spec).enumerated() {
             let stat = p.kind == "stat"
             list.append([
                 "id": i + 1, "type": p.kind, "title": p.title,

@@ -1,3 +1,4 @@
+import NodeReport
 import Agent
 import Backup
 import Foundation

@@ -1,3 +1,4 @@
+import NodeReport
 import Foundation
 import Testing
 import TestSupport

@@ -1,3 +1,4 @@
+import NodeReport
 import Fleet
 import Foundation
 import History

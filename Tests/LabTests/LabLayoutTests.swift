@@ -1,4 +1,4 @@
-@testable import CommandRunner
+@testable import HostSystem
 import Foundation
 @testable import Lab
 import Spec

@@ -1,4 +1,4 @@
-import CommandRunner
+import HostSystem
 import Foundation
 #if canImport(Glibc)
 import Glibc

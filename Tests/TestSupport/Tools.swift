@@ -1,4 +1,4 @@
-import CommandRunner
+import HostSystem
 import Foundation
 
 /// External tools the tests use (installed by scripts/test).

@@ -1,4 +1,5 @@
 #if canImport(FoundationEssentials)
+import NodeReport
 import FoundationEssentials
 #else
 import Foundation
@@ -11,15 +12,14 @@ public struct AgentSelfCollector: Collector {
     public func collect(_ s: inout NodeSnapshot) {}
 
     public func export(_ s: NodeSnapshot, _ m: inout MetricSet) {
-        m.add("gpucluster_agent_info", .gauge, "Agent version and GPU backend.",
-              [("version", s.agentVersion), ("backend", s.gpu.backend), ("hostname", s.hostname)], 1)
-        m.add("gpucluster_agent_last_collection_timestamp_seconds", .gauge, "When the served data was collected.", [], s.collectedAt)
+        m.add(Metric.agentInfo, [("version", s.agentVersion), ("backend", s.gpu.backend), ("hostname", s.hostname)], 1)
+        m.add(Metric.agentLastCollectionTimestampSeconds, [], s.collectedAt)
         for c in s.collectors {
-            m.add("gpucluster_agent_collector_duration_seconds", .gauge, "Time one collector took in the last cycle.", [("collector", c.name)], c.seconds)
-            m.add("gpucluster_agent_collector_success", .gauge, "1 when the collector ran without error.", [("collector", c.name)], c.error == nil ? 1 : 0)
+            m.add(Metric.agentCollectorDurationSeconds, [("collector", c.name)], c.seconds)
+            m.add(Metric.agentCollectorSuccess, [("collector", c.name)], c.error == nil ? 1 : 0)
         }
         if let rss = Self.residentBytes() {
-            m.add("gpucluster_agent_resident_memory_bytes", .gauge, "Agent resident memory.", [], rss)
+            m.add(Metric.agentResidentMemoryBytes, [], rss)
         }
     }
 

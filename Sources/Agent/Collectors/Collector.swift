@@ -1,3 +1,4 @@
+import NodeReport
 /// One source of node facts. `collect` runs on the agent's interval (never per scrape) and
 /// fills its part of the snapshot; `export` turns that part into metric families.
 /// Adding a metric family is adding a collector file and listing it in `Collectors.standard`.

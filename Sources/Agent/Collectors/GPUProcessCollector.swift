@@ -1,3 +1,4 @@
+import NodeReport
 import CProcess
 import GPU
 import Synchronization
@@ -83,10 +84,10 @@ public final class GPUProcessCollector: Collector {
     }
 
     public func export(_ s: NodeSnapshot, _ m: inout MetricSet) {
-        m.declare("gpucluster_gpu_user_memory_bytes", .gauge, "GPU memory used by a user's processes on a GPU.")
-        m.declare("gpucluster_gpu_user_processes", .gauge, "Processes of a user on a GPU.")
-        m.declare("gpucluster_job_gpu_memory_bytes", .gauge, "GPU memory used by a job (Slurm job, container or process), all GPUs.")
-        m.declare("gpucluster_job_gpus", .gauge, "GPUs a job uses.")
+        m.declare(Metric.gpuUserMemoryBytes)
+        m.declare(Metric.gpuUserProcesses)
+        m.declare(Metric.jobGpuMemoryBytes)
+        m.declare(Metric.jobGpus)
         struct UserKey: Hashable { var gpu: Int; var uuid: String; var user: String }
         var mem: [UserKey: Double] = [:], count: [UserKey: Double] = [:]
         struct JobKey: Hashable { var job: JobRef; var user: String }
@@ -101,13 +102,13 @@ public final class GPUProcessCollector: Collector {
         }
         for (k, v) in mem.sorted(by: { ($0.key.gpu, $0.key.user) < ($1.key.gpu, $1.key.user) }) {
             let l = [("gpu", String(k.gpu)), ("uuid", k.uuid), ("user", k.user)]
-            m.add("gpucluster_gpu_user_memory_bytes", .gauge, "", l, v)
-            m.add("gpucluster_gpu_user_processes", .gauge, "", l, count[k] ?? 0)
+            m.add(Metric.gpuUserMemoryBytes, l, v)
+            m.add(Metric.gpuUserProcesses, l, count[k] ?? 0)
         }
         for (k, v) in jobMem.sorted(by: { ($0.key.job.id, $0.key.user) < ($1.key.job.id, $1.key.user) }) {
             let l = [("job_kind", k.job.kind.rawValue), ("job", k.job.id), ("user", k.user)]
-            m.add("gpucluster_job_gpu_memory_bytes", .gauge, "", l, v)
-            m.add("gpucluster_job_gpus", .gauge, "", l, Double(jobGPUs[k]?.count ?? 0))
+            m.add(Metric.jobGpuMemoryBytes, l, v)
+            m.add(Metric.jobGpus, l, Double(jobGPUs[k]?.count ?? 0))
         }
     }
 }

@@ -1,4 +1,5 @@
-import CommandRunner
+import NodeReport
+import HostSystem
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -52,21 +53,21 @@ public final class SmartCollector: Collector, @unchecked Sendable {
     }
 
     public func export(_ s: NodeSnapshot, _ m: inout MetricSet) {
-        m.add("gpucluster_smart_up", .gauge, "1 when smartctl could be run.", [], s.smartError == nil ? 1 : 0)
-        m.add("gpucluster_smart_devices", .gauge, "Disks smartctl found.", [], Double(s.disks.count))
-        let fams: [(String, String, (DiskHealth) -> Double?)] = [
-            ("gpucluster_disk_smart_healthy", "1 when SMART overall health passed, 0 when it failed.", { $0.healthy.map { $0 ? 1 : 0 } }),
-            ("gpucluster_disk_temperature_celsius", "Disk temperature.", { $0.temperatureCelsius }),
-            ("gpucluster_disk_reallocated_sectors", "Reallocated sectors (ATA attribute 5).", { $0.reallocatedSectors }),
-            ("gpucluster_disk_pending_sectors", "Sectors pending reallocation (ATA attribute 197).", { $0.pendingSectors }),
-            ("gpucluster_disk_media_errors", "Media and data integrity errors (NVMe).", { $0.mediaErrors }),
-            ("gpucluster_disk_last_selftest_passed", "1 when the newest SMART self-test passed.", { $0.lastSelfTestPassed.map { $0 ? 1 : 0 } }),
-            ("gpucluster_disk_last_selftest_age_hours", "Power-on hours since the newest self-test.", { $0.lastSelfTestAgeHours }),
+        m.add(Metric.smartUp, [], s.smartError == nil ? 1 : 0)
+        m.add(Metric.smartDevices, [], Double(s.disks.count))
+        let fams: [(MetricFamily, (DiskHealth) -> Double?)] = [
+            (Metric.diskSmartHealthy, { $0.healthy.map { $0 ? 1 : 0 } }),
+            (Metric.diskTemperatureCelsius, { $0.temperatureCelsius }),
+            (Metric.diskReallocatedSectors, { $0.reallocatedSectors }),
+            (Metric.diskPendingSectors, { $0.pendingSectors }),
+            (Metric.diskMediaErrors, { $0.mediaErrors }),
+            (Metric.diskLastSelftestPassed, { $0.lastSelfTestPassed.map { $0 ? 1 : 0 } }),
+            (Metric.diskLastSelftestAgeHours, { $0.lastSelfTestAgeHours }),
         ]
-        for (name, help, value) in fams {
-            m.declare(name, .gauge, help)
+        for (family, value) in fams {
+            m.declare(family)
             for d in s.disks {
-                if let v = value(d) { m.add(name, .gauge, help, [("device", d.device), ("model", d.model ?? ""), ("serial", d.serial ?? "")], v) }
+                if let v = value(d) { m.add(family, [("device", d.device), ("model", d.model ?? ""), ("serial", d.serial ?? "")], v) }
             }
         }
     }

@@ -1,7 +1,9 @@
+import NodeReport
+
 /// Prometheus text exposition format 0.0.4: families with HELP and TYPE, samples with
 /// escaped label values. Built once per collection; a scrape only sends the bytes.
 public struct MetricSet: Sendable {
-    public enum Kind: String, Sendable { case gauge, counter }
+    public typealias Kind = MetricFamily.Kind
 
     struct Family: Sendable {
         var name: String
@@ -26,6 +28,13 @@ public struct MetricSet: Sendable {
     public mutating func add(_ name: String, _ kind: Kind, _ help: String, _ labels: [(String, String)] = [], _ value: Double) {
         declare(name, kind, help)
         if let i = index[name] { families[i].samples.append((labels, value)) }
+    }
+
+    /// A family of the agent's contract (`Metric`), declared even when it has no samples.
+    public mutating func declare(_ f: MetricFamily) { declare(f.name, f.kind, f.help) }
+
+    public mutating func add(_ f: MetricFamily, _ labels: [(String, String)] = [], _ value: Double) {
+        add(f.name, f.kind, f.help, labels, value)
     }
 
     public var names: [String] { families.map(\.name) }

@@ -1,3 +1,4 @@
+import NodeReport
 import CNVML
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,3 +1,4 @@
+import NodeReport
 /// Used when neither NVML nor nvidia-smi is available: the agent still serves, and says so.
 public struct NoGPUBackend: GPUBackend {
     public let reason: String

@@ -1,4 +1,5 @@
-import CommandRunner
+import NodeReport
+import HostSystem
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

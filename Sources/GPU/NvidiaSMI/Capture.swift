@@ -60,6 +60,7 @@ public enum Capture {
 }
 
 #if canImport(FoundationEssentials)
+import NodeReport
 import FoundationEssentials
 #else
 import Foundation

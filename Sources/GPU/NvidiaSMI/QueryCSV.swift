@@ -1,4 +1,5 @@
 #if canImport(FoundationEssentials)
+import NodeReport
 import FoundationEssentials
 #else
 import Foundation

@@ -1,3 +1,4 @@
+import NodeReport
 /// A scenario for the simulated NVML library (Sources/SimNVML): GPUs, their processes and
 /// faults, written in the library's line format. Tests, `demo` and the lab build these;
 /// `init(replaying:)` turns a real nvidia-smi capture into one.

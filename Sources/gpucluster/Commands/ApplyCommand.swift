@@ -1,7 +1,7 @@
 import Agent
 import Apply
 import ArgumentParser
-import CommandRunner
+import HostSystem
 import Foundation
 
 /// Options shared by `apply` and `drift`.

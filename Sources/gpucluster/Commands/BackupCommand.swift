@@ -1,6 +1,6 @@
 import ArgumentParser
 import Backup
-import CommandRunner
+import HostSystem
 import Foundation
 
 /// `gpucluster backup …`, on the backup server (the backup role installs a timer for `run`

@@ -1,3 +1,4 @@
+import NodeReport
 import ArgumentParser
 import Dashboard
 import Demo

@@ -1,3 +1,4 @@
+import WebClient
 import ArgumentParser
 import FleetSources
 import Foundation

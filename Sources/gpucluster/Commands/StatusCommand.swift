@@ -1,3 +1,5 @@
+import NodeReport
+import WebClient
 import ArgumentParser
 import Fleet
 import FleetSources

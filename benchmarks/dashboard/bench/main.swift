@@ -3,6 +3,7 @@
 //   serve    a 1,000-node × 8-GPU snapshot: /api/v1/snapshot and / over HTTP, p50/p99
 //   collect  embedded rounds over N fake agents (fake_agents.py): CPU per round
 // Prints one JSON object.
+import NodeReport
 import AsyncHTTPClient
 import Dashboard
 import Fleet

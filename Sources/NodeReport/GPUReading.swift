@@ -104,13 +104,6 @@ public struct GPUCollection: Sendable, Codable, Equatable {
     }
 }
 
-/// Reads the GPUs. Implementations serialize their own calls; `collect` never throws:
-/// failures become `backendUp: false` or per-GPU `up: false`.
-public protocol GPUBackend: Sendable {
-    var name: String { get }
-    func collect() -> GPUCollection
-}
-
 /// Throttle reason bits from nvml.h, with the names the exporter uses as label values.
 public enum ThrottleReason {
     public static let all: [(bit: UInt64, name: String)] = [

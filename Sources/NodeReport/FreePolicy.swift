@@ -1,6 +1,4 @@
-import Spec
-
-/// What "free" and "idle-held" mean (DESIGN.md): free = host up, GPU healthy, no compute
+/// What "free" and "idle-held" mean (docs/DESIGN.md): free = host up, GPU healthy, no compute
 /// processes, used memory under `freeMemoryBytes`. Idle-held = has processes, utilization
 /// ≤ `idleUtilizationPercent` for at least `idleSeconds`.
 public struct FreePolicy: Sendable, Codable, Equatable {
@@ -14,9 +12,9 @@ public struct FreePolicy: Sendable, Codable, Equatable {
         self.idleSeconds = idleSeconds
     }
 
-    public init(_ d: DashboardSettings) {
-        self.init(freeMemoryBytes: UInt64(max(0, d.freeMemoryMiB.value)) << 20,
-                  idleUtilizationPercent: Double(d.idleUtilizationPercent.value),
-                  idleSeconds: Double(d.idleMinutes.value) * 60)
+    /// From the spec's units (`dashboard:` freeMemoryMiB, idleUtilizationPercent, idleMinutes).
+    public init(freeMemoryMiB: Int, idleUtilizationPercent: Int, idleMinutes: Int) {
+        self.init(freeMemoryBytes: UInt64(max(0, freeMemoryMiB)) << 20,
+                  idleUtilizationPercent: Double(idleUtilizationPercent), idleSeconds: Double(idleMinutes) * 60)
     }
 }

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import HostSystem
 
 /// The state file the backup job writes after each run (docs/backup-state.md), read by the
 /// agent on the backup server. Unknown keys are ignored, so the format can grow.
@@ -26,14 +27,18 @@ public struct BackupStatus: Sendable, Codable, Equatable {
 
     public static let maxFileBytes = 64 * 1024
 
+    /// Reads a state file another program wrote: bounded, and every failure is a message.
     public static func read(path: String) -> Result<BackupStatus, StatusError> {
-        let data: Data
         switch SmallFile.read(path, max: maxFileBytes) {
-        case .success(let d): data = d
+        case .success(let data): return decode(data, source: path)
         case .failure(.missing): return .failure(StatusError(message: "\(path): no backup has run yet (file missing)"))
         case .failure(.tooLarge): return .failure(StatusError(message: "\(path): unreadable or larger than 64 KiB"))
         case .failure(.unreadable(let why)): return .failure(StatusError(message: "\(path): \(why)"))
         }
+    }
+
+    /// What a state file may hold: its size is bounded before this is called.
+    public static func decode(_ data: Data, source path: String) -> Result<BackupStatus, StatusError> {
         do {
             let s = try JSONDecoder().decode(BackupStatus.self, from: data)
             guard s.version == 1 else { return .failure(StatusError(message: "\(path): unknown version \(s.version)")) }

@@ -1,5 +1,3 @@
-import GPU
-
 /// Everything one collection cycle learned about this node. `/api/v1/node` is this as JSON;
 /// `/metrics` is derived from it. Per-process detail lives only here (bounded metrics).
 public struct NodeSnapshot: Sendable, Codable {
@@ -36,6 +34,12 @@ public struct GPUProcessInfo: Sendable, Codable, Equatable {
     public var command: String
     public var startTime: Double?
     public var job: JobRef
+
+    public init(pid: Int32, gpuIndex: Int, gpuUUID: String, usedMemoryBytes: UInt64?, kind: String, uid: UInt32?,
+                user: String, command: String, startTime: Double?, job: JobRef) {
+        self.pid = pid; self.gpuIndex = gpuIndex; self.gpuUUID = gpuUUID; self.usedMemoryBytes = usedMemoryBytes
+        self.kind = kind; self.uid = uid; self.user = user; self.command = command; self.startTime = startTime; self.job = job
+    }
 }
 
 public struct JobRef: Sendable, Codable, Equatable, Hashable {
@@ -45,10 +49,14 @@ public struct JobRef: Sendable, Codable, Equatable, Hashable {
     public var id: String
     /// docker / containerd / podman / kubernetes for containers.
     public var runtime: String?
+
+    public init(kind: Kind, id: String, runtime: String?) { self.kind = kind; self.id = id; self.runtime = runtime }
 }
 
 public struct CollectorRun: Sendable, Codable {
     public var name: String
     public var seconds: Double
     public var error: String?
+
+    public init(name: String, seconds: Double, error: String?) { self.name = name; self.seconds = seconds; self.error = error }
 }
