@@ -101,7 +101,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["HostSystem", "WebClient"], path: "Tests/TestSupport"),
         .testTarget(name: "SpecTests", dependencies: ["Spec", "TestSupport"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Spec", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["gpucluster", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["gpucluster", "HostSystem", "TestSupport"]),
         .testTarget(name: "GPUTests", dependencies: ["GPU", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "GPU", "TestSupport", "gpucluster"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Spec", "HostSystem", "TestSupport", "gpucluster"], exclude: ["lab-cluster.yaml"]),

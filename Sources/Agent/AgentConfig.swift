@@ -24,9 +24,6 @@ public struct AgentConfig: Sendable {
     public var passwdFile: String?
 
     public init(gpuBackend: any GPUBackend) { self.gpuBackend = gpuBackend }
-
-    /// Finds an executable on PATH (nil when absent).
-    public static func which(_ name: String) -> String? { CommandRunner.which(name) }
 }
 
 /// NVML when it loads; else nvidia-smi when it is installed; else no GPU backend (and say why).
@@ -36,7 +33,7 @@ public enum GPUBackendChoice {
         switch NVMLBackend.load(path: nvmlPath) {
         case .success(let b): return b
         case .failure(let e):
-            if let smi = AgentConfig.which(nvidiaSMI) { return NvidiaSMIBackend(path: smi, timeout: smiTimeout) }
+            if let smi = CommandRunner.which(nvidiaSMI) { return NvidiaSMIBackend(path: smi, timeout: smiTimeout) }
             return NoGPUBackend(reason: "\(e.message); nvidia-smi not found")
         }
     }

@@ -60,7 +60,7 @@ public struct AgentCommand: AsyncParsableCommand {
         var config = AgentConfig(gpuBackend: backend)
         config.interval = .milliseconds(Int(interval * 1000))
         config.procRoot = proc
-        config.smartctlPath = smartctl.isEmpty ? nil : AgentConfig.which(smartctl)
+        config.smartctlPath = smartctl.isEmpty ? nil : CommandRunner.which(smartctl)
         config.smartInterval = .seconds(Int(smartInterval * 60))
         config.backupStatePath = backupState
         config.expectedGPUs = expectedGpus

@@ -47,7 +47,7 @@ public final class DemoCluster: @unchecked Sendable {
         for u in DemoScript.users { passwd += "\(u.name):x:\(u.uid):\(u.uid)::/home/\(u.name):/bin/bash\n" }
         passwd += "mallory:x:2099:2099::/home/mallory:/bin/bash\n"
         try Data(passwd.utf8).write(to: URL(fileURLWithPath: "\(options.directory)/passwd"))
-        ports = try script.nodes.map { _ in try Self.freePort() }
+        ports = try script.nodes.map { _ in try FreePort.loopback() }
         agents = Array(repeating: nil, count: script.nodes.count)
         try tick(now: Date().timeIntervalSince1970)
     }
@@ -111,22 +111,5 @@ public final class DemoCluster: @unchecked Sendable {
             try await store.record(builder.build(observations, now: t, generation: generation, source: "backfill"), interval: every)
             t += every
         }
-    }
-
-    /// A port nobody listens on now (bind to 0, read it, close).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { throw CocoaError(.fileWriteUnknown) }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }

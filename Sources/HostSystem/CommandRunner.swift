@@ -16,11 +16,13 @@ import Foundation
 /// and smartctl.
 public enum CommandRunner {
     /// The executable `name` stands for: a path as given, else the first match on PATH (a
-    /// usual PATH when unset), then in `fallback` folders (root's sbin tools for the lab).
+    /// usual PATH when unset), then in `fallback` folders, then the standard bin and sbin
+    /// folders (root's tools when PATH is a user's: systemd-nspawn, ip, smartctl).
     public static func which(_ name: String, fallback: [String] = []) -> String? {
         if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        for dir in path.split(separator: ":").map(String.init) + fallback {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let standard = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        for dir in path.split(separator: ":").map(String.init) + fallback + standard {
             let p = "\(dir)/\(name)"
             if FileManager.default.isExecutableFile(atPath: p) { return p }
         }
@@ -88,14 +90,17 @@ public enum CommandRunner {
 
     /// - Parameters: maxOutputBytes caps what is kept from each stream (the rest is drained).
     public static func run(_ path: String, _ arguments: [String], timeout: Duration,
-                           environment: [String: String]? = nil, maxOutputBytes: Int = 8 << 20) throws -> Output {
+                           environment: [String: String]? = nil, currentDirectory: String? = nil, maxOutputBytes: Int = 8 << 20) throws -> Output {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         // Close-on-exec: a child another thread spawns meanwhile must not inherit our pipe
         // ends (it would hold them open and we would wait for its EOF). dup2 in the child
         // clears the flag on fds 1 and 2.
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw Failure.cannotStart(path, errno) }
         for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        let (pid, rc) = spawnInGroup(path, arguments, environment: environment ?? ProcessInfo.processInfo.environment) { actions in
+        // In another folder: through sh (cd, then exec), as posix_spawn_file_actions_addchdir_np
+        // is not visible to Swift here; the folder and arguments stay arguments, never code.
+        let (exe, argv) = currentDirectory.map { ("/bin/sh", ["-c", "cd -- \"$0\" && exec \"$@\"", $0, path] + arguments) } ?? (path, arguments)
+        let (pid, rc) = spawnInGroup(exe, argv, environment: environment ?? ProcessInfo.processInfo.environment) { actions in
             posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
             posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)

@@ -32,4 +32,21 @@ public enum SmallFile {
         }
         return filled > max ? .failure(.tooLarge) : .success(data.prefix(filled))
     }
+
+    /// The first `max` bytes as text, nil when it cannot be opened. For files that report no
+    /// size (/proc) or that may be cut short without harm; never reads more than `max`.
+    public static func text(_ path: String, max: Int = 65536) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while out.count < max {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, Swift.min($0.count, max - out.count)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }

@@ -1,3 +1,4 @@
+import HostSystem
 import Foundation
 import GPU
 
@@ -73,7 +74,7 @@ struct HostRoot: Sendable {
 
     /// Starts systemd-nspawn detached (its own session), console to `console.log`.
     func boot(namespace: String, shell: any LabShell) throws {
-        guard let nspawn = SystemShell.which("systemd-nspawn") else { throw LabError("systemd-nspawn not found") }
+        guard let nspawn = CommandRunner.which("systemd-nspawn") else { throw LabError("systemd-nspawn not found") }
         let script = "pf=$1; log=$2; shift 2; echo $$ > \"$pf\"; exec \"$@\" > \"$log\" 2>&1 < /dev/null"
         try shell.must(["setsid", "-f", "/bin/sh", "-c", script, "sh", pidFile, log,
                         nspawn, "-D", root, "--network-namespace-path=/run/netns/\(namespace)", "-b",

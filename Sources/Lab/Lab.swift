@@ -1,3 +1,4 @@
+import HostSystem
 import Foundation
 import GPU
 import Spec
@@ -46,7 +47,7 @@ public struct Lab: Sendable {
 
     func preflight() throws {
         guard geteuid() == 0 else { throw LabError("the lab needs root (network namespaces, overlay mounts, systemd-nspawn)") }
-        for tool in ["ip", "systemd-nspawn", "nsenter", "ssh-keygen", "mount", "umount", "setsid"] where SystemShell.which(tool) == nil {
+        for tool in ["ip", "systemd-nspawn", "nsenter", "ssh-keygen", "mount", "umount", "setsid"] where CommandRunner.which(tool) == nil {
             throw LabError("\(tool) not found (apt-get install \(SystemShell.package(tool)))")
         }
         if FileManager.default.fileExists(atPath: paths.stateFile) {

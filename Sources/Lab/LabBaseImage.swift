@@ -37,7 +37,7 @@ public struct LabBaseImage: Sendable {
     /// Builds the base unless cached. `progress` gets one line per step debootstrap reports.
     public func ensure(shell: any LabShell, progress: (String) -> Void) throws {
         if isCached { progress("base image: cached at \(root)"); return }
-        guard let debootstrap = SystemShell.which("debootstrap") else { throw LabError("debootstrap not found (apt-get install debootstrap)") }
+        guard let debootstrap = CommandRunner.which("debootstrap") else { throw LabError("debootstrap not found (apt-get install debootstrap)") }
         let tmp = root + ".partial"
         try? FileManager.default.removeItem(atPath: tmp)
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)

@@ -32,12 +32,8 @@ public struct SystemShell: LabShell {
 
     public func run(_ argv: [String], timeout: Duration) throws -> CommandRunner.Output {
         guard let first = argv.first else { throw LabError("empty command") }
-        guard let exe = Self.which(first) else { throw LabError("\(first) not found (apt-get install \(Self.package(first)))") }
+        guard let exe = CommandRunner.which(first) else { throw LabError("\(first) not found (apt-get install \(Self.package(first)))") }
         return try CommandRunner.run(exe, Array(argv.dropFirst()), timeout: timeout)
-    }
-
-    public static func which(_ name: String) -> String? {
-        CommandRunner.which(name, fallback: ["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"])
     }
 
     static func package(_ tool: String) -> String {

@@ -26,7 +26,7 @@ struct RealClientsTests {
             static_configs: [ { targets: ["127.0.0.1:\(agent.port)"] } ]
         """
         try config.write(to: dir.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
-        let port = Tools.freePort()
+        let port = try Tools.freePort()
         let server = try Spawned(prometheus, ["--config.file=\(dir.path)/prometheus.yml", "--storage.tsdb.path=\(dir.path)/data",
                                               "--web.listen-address=127.0.0.1:\(port)"])
         defer { server.stop() }

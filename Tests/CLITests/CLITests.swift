@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import Testing
 import TestSupport
 
@@ -16,19 +17,11 @@ struct CLITests {
 
     struct Result { var code: Int32; var out: String; var err: String }
 
+    /// Through the system layer (own process group, bounded): Foundation's Process was seen to
+    /// hang in waitUntilExit here with many children.
     func run(_ args: [String], cwd: String? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = args
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(code: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        let o = try CommandRunner.run(Self.binary, args, timeout: .seconds(120), currentDirectory: cwd)
+        return Result(code: o.timedOut ? -1 : (o.exitCode ?? 128 + (o.signal ?? 0)), out: o.stdout, err: o.stderr)
     }
 
     func tempDir() throws -> String {

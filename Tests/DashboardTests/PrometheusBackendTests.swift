@@ -43,7 +43,7 @@ struct PrometheusBackendTests {
         \(agents.sorted { $0.key < $1.key }.map { "      - { targets: [\"\($0.value)\"], labels: { node: \($0.key) } }" }.joined(separator: "\n"))
         """
         try config.write(toFile: dir.appendingPathComponent("prometheus.yml").path, atomically: true, encoding: .utf8)
-        let promPort = Tools.freePort()
+        let promPort = try Tools.freePort()
         let promArgs = ["--config.file=\(dir.path)/prometheus.yml", "--storage.tsdb.path=\(dir.path)/data",
                         "--web.listen-address=127.0.0.1:\(promPort)"]
         var prom: Spawned? = try Spawned(prometheus, promArgs)

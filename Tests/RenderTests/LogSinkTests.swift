@@ -23,7 +23,7 @@ struct LogSinkTests {
         let files = AnsibleProject.render(spec)
         func file(_ path: String) throws -> String { try #require(files.first { $0.path == path }, "no \(path)").content }
         let template = try file("roles/rsyslog/templates/10-gpucluster-sink.conf.j2")
-        let port = Tools.freePort()
+        let port = try Tools.freePort()
         // The role's Jinja, by hand for the few variables it uses; loopback stands in for the sink's
         // address, and 127.0.0.1 is gpu01 in this test's table.
         let conf = template

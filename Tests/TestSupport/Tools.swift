@@ -6,11 +6,7 @@ public enum Tools {
     public static func find(_ name: String) -> String? {
         let venv = Repo.path(".venv/bin/\(name)")
         if FileManager.default.isExecutableFile(atPath: venv) { return venv }
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") + ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"] {
-            let p = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
+        return CommandRunner.which(name)
     }
 
     public struct Result: Sendable { public var status: Int32; public var output: String; public var error: String }
@@ -31,24 +27,9 @@ public enum Tools {
         return Result(status: o.timedOut ? -1 : (o.exitCode ?? -1), output: o.stdout, error: o.stderr)
     }
 
-    /// Reads a /proc file (they report size 0, so read until EOF).
-    public static func procFile(_ path: String) -> String? {
-        guard let fh = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? fh.close() }
-        return (try? fh.readToEnd()).map { String(decoding: $0, as: UTF8.self) }
-    }
+    /// Reads a /proc file (they report size 0, so read until EOF), at most 1 MiB.
+    public static func procFile(_ path: String) -> String? { SmallFile.text(path, max: 1 << 20) }
 
     /// A free TCP port on 127.0.0.1 (bound and released; small race accepted in tests).
-    public static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
+    public static func freePort() throws -> Int { try FreePort.loopback() }
 }

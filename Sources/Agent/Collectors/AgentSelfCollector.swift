@@ -1,3 +1,4 @@
+import HostSystem
 #if canImport(FoundationEssentials)
 import NodeReport
 import FoundationEssentials
@@ -24,7 +25,7 @@ public struct AgentSelfCollector: Collector {
     }
 
     static func residentBytes() -> Double? {
-        guard let s = ProcessInspector.read("/proc/self/status") else { return nil }
+        guard let s = SmallFile.text("/proc/self/status") else { return nil }
         for line in s.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             return line.split(separator: " ").dropFirst().first.flatMap { Double($0) }.map { $0 * 1024 }
         }

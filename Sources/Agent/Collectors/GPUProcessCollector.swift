@@ -1,3 +1,4 @@
+import HostSystem
 import NodeReport
 import CProcess
 import GPU
@@ -30,7 +31,7 @@ public final class GPUProcessCollector: Collector {
 
     public init(inspector: ProcessInspector, passwdFile: String? = nil) {
         self.inspector = inspector
-        extraNames = passwdFile.flatMap { ProcessInspector.read($0, max: 4 << 20) }.map(ProcessInspector.passwdEntries) ?? [:]
+        extraNames = passwdFile.flatMap { SmallFile.text($0, max: 4 << 20) }.map(ProcessInspector.passwdEntries) ?? [:]
     }
 
     deinit {

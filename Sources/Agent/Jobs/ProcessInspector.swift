@@ -1,3 +1,4 @@
+import HostSystem
 #if canImport(FoundationEssentials)
 import NodeReport
 import FoundationEssentials
@@ -32,14 +33,14 @@ public struct ProcessInspector: Sendable {
 
     public func inspect(pid: Int32, userName: (UInt32) -> String? = ProcessInspector.passwdName) -> Info {
         let base = "\(procRoot)/\(pid)"
-        let uid = Self.read("\(base)/status").flatMap(Self.uid(fromStatus:))
-        var command = Self.read("\(base)/cmdline", max: 4096).map(Self.command(fromCmdline:)) ?? ""
-        if command.isEmpty { command = Self.read("\(base)/comm")?.trimmed() ?? "" }
+        let uid = SmallFile.text("\(base)/status").flatMap(Self.uid(fromStatus:))
+        var command = SmallFile.text("\(base)/cmdline", max: 4096).map(Self.command(fromCmdline:)) ?? ""
+        if command.isEmpty { command = SmallFile.text("\(base)/comm")?.trimmed() ?? "" }
         if command.isEmpty { command = "?" }
-        let start = Self.read("\(base)/stat").flatMap(Self.startTicks(fromStat:)).flatMap { ticks in
+        let start = SmallFile.text("\(base)/stat").flatMap(Self.startTicks(fromStat:)).flatMap { ticks in
             bootTime.map { $0 + Double(ticks) / ticksPerSecond }
         }
-        let job = Self.read("\(base)/cgroup").flatMap(Self.job(fromCgroup:)) ?? JobRef(kind: .process, id: String(pid), runtime: nil)
+        let job = SmallFile.text("\(base)/cgroup").flatMap(Self.job(fromCgroup:)) ?? JobRef(kind: .process, id: String(pid), runtime: nil)
         let user = uid.map { userName($0) ?? String($0) } ?? "unknown"
         return Info(uid: uid, user: user, command: command, startTime: start, job: job)
     }
@@ -100,7 +101,7 @@ public struct ProcessInspector: Sendable {
     }
 
     static func readBootTime(_ procRoot: String) -> Double? {
-        guard let s = read("\(procRoot)/stat") else { return nil }
+        guard let s = SmallFile.text("\(procRoot)/stat") else { return nil }
         for line in s.split(separator: "\n") where line.hasPrefix("btime ") {
             return Double(line.dropFirst(6).trimmed())
         }
@@ -148,26 +149,10 @@ public struct ProcessInspector: Sendable {
         return count == 64 ? String(decoding: b[start...], as: UTF8.self) : nil
     }
 
-    /// Reads a small file with open/read (/proc files report size 0; FileHandle was a large
-    /// share of a cycle under perf).
-    static func read(_ path: String, max: Int = 65536) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out = [UInt8]()
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while out.count < max {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, min($0.count, max - out.count)) }
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// The process's start time in clock ticks since boot: with the pid, it names one process
     /// (pids are reused), so facts about it can be cached.
     public func startTicks(pid: Int32) -> UInt64? {
-        Self.read("\(procRoot)/\(pid)/stat").flatMap(Self.startTicks(fromStat:))
+        SmallFile.text("\(procRoot)/\(pid)/stat").flatMap(Self.startTicks(fromStat:))
     }
 
     /// uid → name from passwd-format text (`name:x:uid:gid:…`); malformed lines are skipped.

@@ -1,3 +1,4 @@
+import HostSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +13,7 @@ public enum StartupPages {
     static let madvPageout: Int32 = 21
 
     public static func release(maps: String = "/proc/self/maps") {
-        guard let exe = ownExecutable(), let text = ProcessInspector.read(maps, max: 1 << 20) else { return }
+        guard let exe = ownExecutable(), let text = SmallFile.text(maps, max: 1 << 20) else { return }
         // A binary just installed (Ansible copies it, then restarts us) is still dirty in the
         // page cache, and dirty pages are not paged out: write it back first.
         let fd = open(String(exe), O_RDONLY | O_CLOEXEC)

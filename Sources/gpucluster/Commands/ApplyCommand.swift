@@ -27,7 +27,7 @@ struct PlaybookOptions: ParsableArguments {
     }
 
     func runner(check: Bool, diff: Bool) throws -> PlaybookRunner {
-        guard let exe = AgentConfig.which(ansiblePlaybook) else {
+        guard let exe = CommandRunner.which(ansiblePlaybook) else {
             throw ValidationError("\(ansiblePlaybook) not found: pip install -r \(project)/requirements.txt")
         }
         var r = PlaybookRunner(project: URL(fileURLWithPath: project).standardized.path, ansiblePlaybook: exe)

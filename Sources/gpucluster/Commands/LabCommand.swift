@@ -1,3 +1,4 @@
+import HostSystem
 import ArgumentParser
 import Foundation
 import Lab
@@ -142,7 +143,7 @@ private func reportingLabErrors<T>(_ what: String, _ body: () throws -> T) throw
 /// Becomes the given command (exec), so its exit status and terminal are the caller's own.
 private func replaceProcess(_ lab: Lab, _ argv: (Lab) throws -> [String]) throws {
     let args = try reportingLabErrors("lab") { try argv(lab) }
-    guard let exe = SystemShell.which(args[0]) else {
+    guard let exe = CommandRunner.which(args[0]) else {
         printError("lab: \(args[0]) not found")
         throw ExitCode(127)
     }
