@@ -19,7 +19,7 @@ let package = Package(
     ],
     targets: [
         // cluster.yaml: reading (with line:column), the model, validation rules.
-        .target(name: "Spec", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Spec", dependencies: ["HostSystem", .product(name: "Yams", package: "Yams")]),
         // spec → what each host gets (roles, users, ports, log/backup roles). Pure.
         .target(name: "Planning", dependencies: ["Spec"]),
         // The NVML C ABI subset (types and constants), shared by the agent and the simulator.
@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "AgentTests", dependencies: ["Agent", "GPU", "TestSupport", "gpucluster"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Spec", "HostSystem", "TestSupport", "gpucluster"], exclude: ["lab-cluster.yaml"]),
         .testTarget(name: "BackupTests", dependencies: ["Backup", "Agent", "Spec", "TestSupport", "gpucluster"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Apply", "Backup", "Spec", "TestSupport"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Planning", "Apply", "Backup", "Spec", "TestSupport", .product(name: "Yams", package: "Yams")]),
         // The contract between the agent and its consumers: every metric the rendered alert rules,
         // Grafana and the Prometheus source query is one a real collection exports.
         .testTarget(name: "ContractTests", dependencies: ["NodeReport", "Agent", "GPU", "Render", "FleetSources", "Spec", "TestSupport"]),

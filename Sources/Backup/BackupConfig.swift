@@ -107,7 +107,5 @@ public struct BackupConfig: Codable, Sendable, Equatable {
     }
 
     /// A user-supplied string made safe to print on one line.
-    public static func printable(_ s: String) -> String {
-        String(s.unicodeScalars.prefix(200).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
-    }
+    public static func printable(_ s: String) -> String { TerminalText.printable(s, max: 200) }
 }

@@ -25,8 +25,10 @@ public struct HostPlan: Codable, Sendable, Equatable {
     public var gpus: Int?
     public var tags: [String]
     public var serviceAccounts: [ServiceAccountPlan]
-    /// Daemons and jobs the host runs.
-    public var runs: [String]
+    /// The Ansible roles `render` applies to the host, in play order.
+    public var applies: [String]
+    /// Daemons, timers and stacks the host runs, each with the role that installs it.
+    public var runs: [Daemon]
     /// Every port it accepts and from where; everything else is refused (default deny).
     public var accepts: [PortPlan]
     public var logs: String

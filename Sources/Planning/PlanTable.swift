@@ -16,7 +16,7 @@ public enum PlanTable {
                 row("service", h.serviceAccounts.map { "\($0.name) uid \($0.uid) (\($0.sudo.count) exact sudo commands)" }
                     .joined(separator: ", "))
             }
-            row("runs", h.runs.joined(separator: ", "))
+            row("runs", h.runs.map(\.text).joined(separator: ", "))
             if h.accepts.isEmpty {
                 row("accepts", "nothing (every port closed)")
             }

@@ -13,48 +13,31 @@ public enum Planner {
                                 keys: keys.isEmpty ? "none" : keys.joined(separator: " + "))
             },
             admins: spec.admins.map(\.value),
-            hosts: spec.hosts.map { plan(host: $0, in: spec) })
+            hosts: Assignment.hosts(spec).map { plan($0, in: spec) })
     }
 
-    static func plan(host h: Host, in spec: ClusterSpec) -> HostPlan {
+    /// Prints what `Assignment` decided; nothing about what a host gets is decided here.
+    static func plan(_ assigned: HostAssignment, in spec: ClusterSpec) -> HostPlan {
+        let h = assigned.host
         let roles = h.roles.map(\.value).sorted()
-        let accounts = spec.serviceAccounts.filter { a in
-            a.on.contains { ref in ref.value == h.name.value || (Role(rawValue: ref.value).map { h.has($0) } ?? false) }
-        }
         return HostPlan(
             name: h.name.value,
             addresses: h.addresses.map { NamedAddress(network: $0.network.value, address: "\($0.address.value)") },
             roles: roles.map(\.rawValue),
             gpus: h.gpus?.value,
             tags: h.tags,
-            serviceAccounts: accounts.map { ServiceAccountPlan(name: $0.name.value, uid: $0.uid.value, sudo: $0.sudo.map(\.value)) },
-            runs: daemons(h, spec),
-            accepts: ports(h, spec),
+            serviceAccounts: assigned.serviceAccounts.map { ServiceAccountPlan(name: $0.name.value, uid: $0.uid.value, sudo: $0.sudo.map(\.value)) },
+            applies: assigned.roles,
+            runs: assigned.daemons,
+            accepts: ports(assigned.accepts),
             logs: logs(h, spec),
             backup: backup(h, spec),
             nfs: nfs(h, spec))
     }
 
-    static func daemons(_ h: Host, _ spec: ClusterSpec) -> [String] {
-        var out = ["sshd (keys only)", "ufw (default deny)"]
-        out.append(h.has(.logSink) ? "rsyslog (sink, \(spec.logging.proto.value.rawValue)/\(spec.logging.port.value))" : "rsyslog (client)")
-        out.append("smartd (short \(spec.smart.short.value), long \(spec.smart.long.value))")
-        out.append("gpucluster agent :\(spec.monitoring.agentPort.value)")
-        if h.has(.compute) { out.append("NVIDIA driver, per-user Python toolchains") }
-        if h.has(.nfsServer) { out.append("nfs-server (NFSv4)") }
-        if h.has(.monitor) {
-            out.append("prometheus (keeps \(spec.monitoring.retentionDays.value)d)")
-            out.append("alertmanager")
-            out.append(spec.monitoring.slackWebhookFile == nil ? "gpucluster notify (no target)" : "gpucluster notify → Slack")
-        }
-        if h.has(.dashboard) { out.append("gpucluster dashboard :\(spec.dashboard.port.value)") }
-        if h.has(.backup) { out.append("gpucluster backup (timer)") }
-        return out
-    }
-
-    static func ports(_ h: Host, _ spec: ClusterSpec) -> [PortPlan] {
+    static func ports(_ rules: [AcceptRule]) -> [PortPlan] {
         var grouped: [PortPlan] = []
-        for r in spec.acceptRules(for: h) {
+        for r in rules {
             let label = PortSource(r.source)
             let except = r.except.map(PortSource.init)
             if let i = grouped.firstIndex(where: { $0.port == r.port && $0.proto == r.proto.rawValue && $0.service == r.service }) {
@@ -98,7 +81,7 @@ public enum Planner {
         guard !exports.isEmpty, let server = spec.hosts(withRole: .nfsServer).first else { return nil }
         let paths = exports.map(\.path.value).joined(separator: ", ")
         if server.name.value == h.name.value { return "exports \(paths) (NFSv4, root_squash)" }
-        guard h.has(.compute) else { return nil }
+        // The nfs role mounts the exports on every other host (homes are everywhere).
         return "mounts \(paths) from \(server.name.value)"
     }
 }

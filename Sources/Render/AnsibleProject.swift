@@ -1,4 +1,5 @@
 import Foundation
+import Planning
 import Spec
 
 /// spec → a plain Ansible project: inventory (groups from roles, host vars from the spec),
@@ -9,6 +10,7 @@ public enum AnsibleProject {
 
     /// `specText`: the cluster.yaml the dashboard host gets (the project carries it).
     public static func render(_ spec: ClusterSpec, keys: [String: [String]] = [:], specText: String? = nil) -> [RenderedFile] {
+        let hosts = Assignment.hosts(spec)
         var files: [RenderedFile] = [
             RenderedFile("cluster.yaml", specText ?? "# The spec was not given to render; copy your cluster.yaml here.\n"),
             RenderedFile(".ansible-lint", """
@@ -24,10 +26,10 @@ public enum AnsibleProject {
             RenderedFile("requirements.txt", pythonRequirements),
             RenderedFile("site.yml", siteYML(spec)),
             RenderedFile("inventory/hosts.yml", inventory(spec)),
-            RenderedFile("inventory/group_vars/all.yml", header + "---\n" + groupVars(spec).text(indent: 0)),
+            RenderedFile("inventory/group_vars/all.yml", header + "---\n" + groupVars(spec, hosts).text(indent: 0)),
         ]
-        for h in spec.hosts {
-            files.append(RenderedFile("inventory/host_vars/\(h.name.value).yml", header + "---\n" + hostVars(h, spec).text(indent: 0)))
+        for a in hosts {
+            files.append(RenderedFile("inventory/host_vars/\(a.host.name.value).yml", header + "---\n" + hostVars(a, spec).text(indent: 0)))
         }
         for u in spec.users {
             let inline = u.keys.map(\.value) + (keys[u.name.value] ?? [])
@@ -62,23 +64,9 @@ public enum AnsibleProject {
 
     """
 
-    /// Ansible group names for roles: plural, so that no group is named like a host
-    /// (`bastion`, `backup` are often both), and without dashes (not valid in group names).
-    static func group(_ r: Role) -> String {
-        switch r {
-        case .bastion: return "bastions"
-        case .compute: return "compute"
-        case .nfsServer: return "nfs_servers"
-        case .logSink: return "log_sinks"
-        case .monitor: return "monitors"
-        case .dashboard: return "dashboards"
-        case .backup: return "backup_servers"
-        }
-    }
-
     static func siteYML(_ spec: ClusterSpec) -> String {
         var s = header + "---\n"
-        for play in Roles.plays(spec) {
+        for play in Assignment.plays(spec) {
             s += "- name: \(play.name)\n  hosts: \(play.hosts)\n  become: true\n  roles:\n"
             for r in play.roles { s += "    - \(r)\n" }
         }
@@ -89,7 +77,7 @@ public enum AnsibleProject {
         var groups: [(String, YAMLValue)] = []
         for r in Role.allCases.sorted() {
             let members = spec.hosts(withRole: r).map { ($0.name.value, YAMLValue.null) }
-            if !members.isEmpty { groups.append((group(r), .map([("hosts", .map(members))]))) }
+            if !members.isEmpty { groups.append((Assignment.group(r), .map([("hosts", .map(members))]))) }
         }
         let all: YAMLValue = .map([("all", .map([
             ("hosts", .map(spec.hosts.map { ($0.name.value, .null) })),
@@ -98,7 +86,7 @@ public enum AnsibleProject {
         return header + "---\n" + all.text(indent: 0)
     }
 
-    static func groupVars(_ spec: ClusterSpec) -> YAMLValue {
+    static func groupVars(_ spec: ClusterSpec, _ hosts: [HostAssignment]) -> YAMLValue {
         .map([
             ("gpucluster_cluster", .string(spec.cluster.name.value)),
             ("gpucluster_domain", .string(spec.cluster.domain ?? "")),
@@ -108,13 +96,13 @@ public enum AnsibleProject {
                 .map([("name", .string(u.name.value)), ("uid", .int(u.uid.value)), ("gid", .int(u.gid.value)), ("shell", .string(u.shell)),
                       ("python", .string(u.python.rawValue))])
             })),
-            ("gpucluster_hosts", .list(spec.hosts.compactMap { h in
-                managementAddress(h, spec).map { .map([("name", .string(h.name.value)), ("address", .string($0))]) }
+            ("gpucluster_hosts", .list(hosts.compactMap { h in
+                h.managementAddress.map { .map([("name", .string(h.host.name.value)), ("address", .string($0))]) }
             })),
             ("gpucluster_agent_port", .int(spec.monitoring.agentPort.value)),
             ("gpucluster_dashboard_port", .int(spec.dashboard.port.value)),
-            ("gpucluster_agents", .list(spec.hosts.compactMap { h in
-                agentAddress(h, spec).map { .map([("name", .string(h.name.value)), ("address", .string($0))]) }
+            ("gpucluster_agents", .list(hosts.compactMap { h in
+                h.agentAddress.map { .map([("name", .string(h.host.name.value)), ("address", .string($0))]) }
             })),
             ("gpucluster_retention_days", .int(spec.monitoring.retentionDays.value)),
             ("gpucluster_scrape_interval", .string("\(spec.monitoring.scrapeIntervalSeconds.value)s")),
@@ -165,27 +153,22 @@ public enum AnsibleProject {
         ])
     }
 
-    /// Where users' homes live: on the NFS server when it exports /home, else on every compute host.
-    static func holdsHomes(_ h: Spec.Host, _ spec: ClusterSpec) -> Bool {
-        let homesOnNFS = !spec.hosts(withRole: .nfsServer).isEmpty && spec.nfs.exports.contains { $0.path.value == "/home" }
-        return homesOnNFS ? h.has(.nfsServer) : h.has(.compute)
-    }
-
     /// A host's address on its first internal network (where cluster services talk).
     static func internalAddress(_ h: Spec.Host, _ spec: ClusterSpec) -> String? {
         (h.addresses.first { spec.network(named: $0.network.value)?.scope != .public } ?? h.addresses.first).map { "\($0.address.value)" }
     }
 
-    static func hostVars(_ h: Spec.Host, _ spec: ClusterSpec) -> YAMLValue {
+    static func hostVars(_ assigned: HostAssignment, _ spec: ClusterSpec) -> YAMLValue {
+        let h = assigned.host
         var pairs: [(String, YAMLValue)] = []
-        if let a = managementAddress(h, spec) { pairs.append(("ansible_host", .string(a))) }
+        if let a = assigned.managementAddress { pairs.append(("ansible_host", .string(a))) }
         if let g = h.gpus?.value { pairs.append(("gpucluster_expected_gpus", .int(g))) }
         // The agent's port is held on this address only (and loopback): where the monitor reaches it.
-        if let a = agentAddress(h, spec) { pairs.append(("gpucluster_agent_address", .string(a))) }
+        if let a = assigned.agentAddress { pairs.append(("gpucluster_agent_address", .string(a))) }
         if let b = spec.backup, b.server.value == h.name.value {
             pairs.append(("gpucluster_backup_state", .string("/var/lib/gpucluster/backup-state.json")))
         }
-        pairs.append(("python_holds_homes", .bool(holdsHomes(h, spec))))
+        pairs.append(("python_holds_homes", .bool(assigned.holdsHomes)))
         if h.has(.dashboard) {
             // The dashboard's ports, held by systemd: its own networks see process detail, the public one not.
             let byScope = { (isPublic: Bool) -> YAMLValue in
@@ -194,14 +177,11 @@ public enum AnsibleProject {
             pairs.append(("dashboard_inside_addresses", byScope(false)))
             pairs.append(("dashboard_public_addresses", byScope(true)))
         }
-        let accounts = spec.serviceAccounts.filter { acct in
-            acct.on.isEmpty || acct.on.contains { ref in ref.value == h.name.value || Role(rawValue: ref.value).map(h.has) == true }
-        }
-        pairs.append(("gpucluster_service_accounts", .list(accounts.map { a in
+        pairs.append(("gpucluster_service_accounts", .list(assigned.serviceAccounts.map { a in
             .map([("name", .string(a.name.value)), ("uid", .int(a.uid.value)),
                   ("sudo", .list(a.sudo.map { .string(SudoersText.escapeCommand($0.value)) }))])
         })))
-        let rules = spec.acceptRules(for: h)
+        let rules = assigned.accepts
         var allow: [YAMLValue] = []
         var deny: [YAMLValue] = []
         // Each rule as `ufw show added` prints it: the firewall role removes rules of ours
@@ -222,17 +202,6 @@ public enum AnsibleProject {
         pairs.append(("firewall_allow", .list(allow)))
         pairs.append(("firewall_rules", .list(showAdded.map { .string($0) })))
         return .map(pairs)
-    }
-
-    /// Where Ansible (on the bastion) reaches a host: its address on a network the bastion is
-    /// on, internal networks first.
-    static func managementAddress(_ h: Spec.Host, _ spec: ClusterSpec) -> String? {
-        address(of: h, seenFrom: spec.bastion, spec)
-    }
-
-    /// Where Prometheus (on the monitor host) reaches a host's agent.
-    static func agentAddress(_ h: Spec.Host, _ spec: ClusterSpec) -> String? {
-        address(of: h, seenFrom: spec.hosts(withRole: .monitor).first ?? spec.bastion, spec)
     }
 
     static func address(of h: Spec.Host, seenFrom viewer: Spec.Host?, _ spec: ClusterSpec) -> String? {

@@ -1,3 +1,4 @@
+import HostSystem
 /// One problem found in a spec, shown compiler-style:
 /// `cluster.yaml:12:7: error: unknown role 'compue'` followed by the source line and a hint.
 public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
@@ -36,9 +37,7 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Control characters from a hostile file must not reach the terminal.
-    static func printable(_ s: String) -> String {
-        String(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) })
-    }
+    static func printable(_ s: String) -> String { TerminalText.printable(s) }
 }
 
 /// Collects diagnostics; validation never stops at the first problem.

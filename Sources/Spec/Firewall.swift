@@ -66,12 +66,18 @@ extension ClusterSpec {
     }
 
     public func service(_ s: Service, runsOn h: Host) -> Bool {
-        if s.on.isEmpty { return true }
-        return s.on.contains { ref in
-            if ref.value == h.name.value { return true }
-            if let r = Role(rawValue: ref.value) { return h.has(r) }
-            return false
-        }
+        s.on.isEmpty || s.on.contains { Self.names(h, $0.value) }
+    }
+
+    /// Whether a service account exists on `h` (its `on:` names the host or one of its roles;
+    /// an empty `on:` is refused by validation, and means no host here).
+    public func account(_ a: ServiceAccount, isOn h: Host) -> Bool {
+        a.on.contains { Self.names(h, $0.value) }
+    }
+
+    /// `ref` (from an `on:` list) is the host's name or one of its roles.
+    static func names(_ h: Host, _ ref: String) -> Bool {
+        ref == h.name.value || Role(rawValue: ref).map(h.has) == true
     }
 
     /// Every port `h` accepts, from where; sorted for stable output.

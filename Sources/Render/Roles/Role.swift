@@ -2,7 +2,7 @@ import Spec
 
 /// One concern of the cluster (base system, users, sshd, …) as an Ansible role, bundling its
 /// own firewall needs. Adding a concern is adding a file here and listing it in `Roles.all`
-/// (and in a play of `Roles.plays`).
+/// (and in a play of `Assignment.plays`, Planning, which also says what it runs on a host).
 protocol AnsibleRole: Sendable {
     var name: String { get }
     func files(_ spec: ClusterSpec) -> [RenderedFile]
@@ -28,28 +28,4 @@ enum Roles {
         BaseRole(), UsersRole(), SSHDRole(), SudoRole(), RsyslogRole(), SmartdRole(), NFSRole(), PythonRole(), AgentRole(),
         FirewallRole(), PrometheusRole(), AlertmanagerRole(), DashboardRole(), BackupRole(),
     ]
-
-    /// `site.yml`: which hosts get which roles. Every play is limited to its own hosts and
-    /// reads no facts of others, so `--limit newnode` works. The firewall comes last in the
-    /// first play: by then everything it must let through is installed.
-    static func plays(_ spec: ClusterSpec) -> [(name: String, hosts: String, roles: [String])] {
-        var everyHost = ["base", "users", "sshd", "sudo"]
-        if !spec.hosts(withRole: .logSink).isEmpty { everyHost.append("rsyslog") }
-        everyHost.append("smartd")
-        if !spec.hosts(withRole: .nfsServer).isEmpty && !spec.nfs.exports.isEmpty { everyHost.append("nfs") }
-        everyHost.append("python")
-        everyHost += ["agent", "firewall"]
-        var out = [("Base system, accounts, SSH, sudo, logs, disks, agent and firewall on every host", "all", everyHost)]
-        if !spec.hosts(withRole: .monitor).isEmpty {
-            out.append(("Prometheus and Alertmanager on the monitor host", "monitors", ["prometheus", "alertmanager"]))
-        }
-        if !spec.hosts(withRole: .dashboard).isEmpty {
-            out.append(("The dashboard", "dashboards", ["dashboard"]))
-        }
-        if let b = spec.backup, spec.host(named: b.server.value) != nil {
-            // Run it from the admins' network: the source (often the bastion) cannot reach the server.
-            out.append(("Backups, pulled by the server from \(b.from.value)", "backup_servers", ["backup"]))
-        }
-        return out
-    }
 }

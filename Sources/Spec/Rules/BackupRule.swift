@@ -50,10 +50,8 @@ struct BackupRule: ValidationRule {
                     hint: "add it on \(source.name.value) with exactly this sudo:\n    sudo:\n\(sudoLines)")
             return
         }
-        let onSource = account.on.isEmpty || account.on.contains { ref in
-            ref.value == source.name.value || Role(rawValue: ref.value).map(source.has) == true
-        }
-        if !onSource {
+        // An empty on: is its own error (SudoCommandsRule); not repeated here.
+        if !account.on.isEmpty && !c.spec.account(account, isOn: source) {
             d.error(account.location, "service account \(account.name.value) is not on \(source.name.value), which the backup pulls from",
                     hint: "add \(source.name.value) to its on:")
         }

@@ -1,0 +1,130 @@
+import Spec
+
+/// One play of the rendered `site.yml`: the Ansible roles a group of hosts gets, in order.
+public struct Play: Sendable, Equatable {
+    public var name: String
+    /// The spec role whose hosts the play runs on; nil for every host.
+    public var role: Spec.Role?
+    public var roles: [String]
+
+    /// The inventory group the play targets.
+    public var hosts: String { role.map(Assignment.group) ?? "all" }
+}
+
+/// What one host gets, decided once: `render` writes it out (site.yml, inventory, host vars)
+/// and `plan` prints it. Everything here is derived from the spec by pure functions.
+public struct HostAssignment: Sendable {
+    public var host: Spec.Host
+    /// The Ansible roles applied to it, in play order.
+    public var roles: [String]
+    /// What runs there, each with the Ansible role that installs it.
+    public var daemons: [Daemon]
+    public var serviceAccounts: [ServiceAccount]
+    public var accepts: [AcceptRule]
+    /// Where Ansible (on the bastion) reaches it.
+    public var managementAddress: String?
+    /// Where Prometheus (on the monitor host) reaches its agent.
+    public var agentAddress: String?
+    /// Users' homes live here, so their Python toolchains are built here.
+    public var holdsHomes: Bool
+}
+
+/// A daemon, timer or installed stack on a host, and the role that puts it there.
+public struct Daemon: Sendable, Equatable, Codable {
+    public var role: String
+    /// The systemd unit (or package) the role installs and `plan` promises.
+    public var unit: String
+    public var text: String
+
+    public init(role: String, unit: String, text: String) { self.role = role; self.unit = unit; self.text = text }
+}
+
+public enum Assignment {
+    /// `site.yml`: which hosts get which roles. Every play is limited to its own hosts and
+    /// reads no facts of others, so `--limit newnode` works. The firewall comes last in the
+    /// first play: by then everything it must let through is installed.
+    public static func plays(_ spec: ClusterSpec) -> [Play] {
+        var everyHost = ["base", "users", "sshd", "sudo"]
+        if !spec.hosts(withRole: .logSink).isEmpty { everyHost.append("rsyslog") }
+        everyHost.append("smartd")
+        if servesNFS(spec) { everyHost.append("nfs") }
+        everyHost.append("python")
+        everyHost += ["agent", "firewall"]
+        var out = [Play(name: "Base system, accounts, SSH, sudo, logs, disks, agent and firewall on every host", role: nil, roles: everyHost)]
+        if !spec.hosts(withRole: .monitor).isEmpty {
+            out.append(Play(name: "Prometheus and Alertmanager on the monitor host", role: .monitor, roles: ["prometheus", "alertmanager"]))
+        }
+        if !spec.hosts(withRole: .dashboard).isEmpty {
+            out.append(Play(name: "The dashboard", role: .dashboard, roles: ["dashboard"]))
+        }
+        if let b = spec.backup, spec.host(named: b.server.value) != nil {
+            // Run it from the admins' network: the source (often the bastion) cannot reach the server.
+            out.append(Play(name: "Backups, pulled by the server from \(b.from.value)", role: .backup, roles: ["backup"]))
+        }
+        return out
+    }
+
+    /// Ansible group names for roles: plural, so that no group is named like a host
+    /// (`bastion`, `backup` are often both), and without dashes (not valid in group names).
+    public static func group(_ r: Spec.Role) -> String {
+        switch r {
+        case .bastion: return "bastions"
+        case .compute: return "compute"
+        case .nfsServer: return "nfs_servers"
+        case .logSink: return "log_sinks"
+        case .monitor: return "monitors"
+        case .dashboard: return "dashboards"
+        case .backup: return "backup_servers"
+        }
+    }
+
+    public static func hosts(_ spec: ClusterSpec) -> [HostAssignment] {
+        let plays = plays(spec)
+        return spec.hosts.map { host($0, spec, plays: plays) }
+    }
+
+    public static func host(_ h: Spec.Host, _ spec: ClusterSpec, plays: [Play]? = nil) -> HostAssignment {
+        let roles = (plays ?? self.plays(spec)).filter { p in p.role.map(h.has) ?? true }.flatMap(\.roles)
+        return HostAssignment(
+            host: h, roles: roles, daemons: roles.flatMap { daemons(role: $0, on: h, spec) },
+            serviceAccounts: spec.serviceAccounts.filter { spec.account($0, isOn: h) },
+            accepts: spec.acceptRules(for: h),
+            managementAddress: spec.address(of: h, seenFrom: spec.bastion).map { "\($0)" },
+            agentAddress: spec.address(of: h, seenFrom: spec.hosts(withRole: .monitor).first ?? spec.bastion).map { "\($0)" },
+            holdsHomes: holdsHomes(h, spec))
+    }
+
+    /// What an Ansible role runs on a host. Roles that only configure (base, users, sudo) run nothing.
+    static func daemons(role: String, on h: Spec.Host, _ spec: ClusterSpec) -> [Daemon] {
+        func d(_ unit: String, _ text: String) -> [Daemon] { [Daemon(role: role, unit: unit, text: text)] }
+        switch role {
+        case "sshd": return d("ssh", "sshd (keys only)")
+        case "firewall": return d("ufw", "ufw (default deny)")
+        case "rsyslog":
+            return h.has(.logSink) ? d("rsyslog", "rsyslog (sink, \(spec.logging.proto.value.rawValue)/\(spec.logging.port.value))")
+                : d("rsyslog", "rsyslog (client)")
+        case "smartd": return d("smartmontools", "smartd (short \(spec.smart.short.value), long \(spec.smart.long.value))")
+        case "agent": return d("gpucluster-agent", "gpucluster agent :\(spec.monitoring.agentPort.value)")
+        case "nfs":
+            if h.has(.nfsServer) { return d("nfs-kernel-server", "nfs-server (NFSv4)") }
+            return d("nfs-common", "NFS client (mounts \(spec.nfs.exports.map(\.path.value).joined(separator: ", ")))")
+        case "python":
+            return holdsHomes(h, spec) ? d("python_holds_homes", "per-user Python toolchains (in the homes here)") : []
+        case "prometheus": return d("prometheus", "prometheus (keeps \(spec.monitoring.retentionDays.value)d)")
+        case "alertmanager": return d("prometheus-alertmanager", "alertmanager")
+        case "dashboard": return d("gpucluster-dashboard", "gpucluster dashboard :\(spec.dashboard.port.value)")
+        case "backup": return d("gpucluster-backup.timer", "gpucluster backup (timer)")
+        default: return []
+        }
+    }
+
+    static func servesNFS(_ spec: ClusterSpec) -> Bool {
+        !spec.hosts(withRole: .nfsServer).isEmpty && !spec.nfs.exports.isEmpty
+    }
+
+    /// Where users' homes live: on the NFS server when it exports /home, else on every compute host.
+    public static func holdsHomes(_ h: Spec.Host, _ spec: ClusterSpec) -> Bool {
+        let homesOnNFS = !spec.hosts(withRole: .nfsServer).isEmpty && spec.nfs.exports.contains { $0.path.value == "/home" }
+        return homesOnNFS ? h.has(.nfsServer) : h.has(.compute)
+    }
+}
