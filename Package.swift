@@ -73,7 +73,7 @@ let package = Package(
         // `gpucluster demo`: a scripted cluster of real agents on the simulated NVML library.
         .target(name: "Demo", dependencies: ["GPU", "Fleet", "History", "HostSystem"]),
         // spec → a plain Ansible project (inventory, site.yml, roles/NAME/{tasks,handlers,templates,defaults}).
-        .target(name: "Render", dependencies: ["Spec", "Planning", "NodeReport"]),
+        .target(name: "Render", dependencies: ["Spec", "Planning", "NodeReport", "WebClient"]),
         // apply / drift: runs ansible-playbook on a rendered project, progress and per-host summary.
         .target(name: "Apply", dependencies: ["HostSystem"]),
         // `gpucluster lab`: the spec's hosts as booted Debian containers (systemd-nspawn) on

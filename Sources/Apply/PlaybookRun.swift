@@ -1,3 +1,4 @@
+import Foundation
 import HostSystem
 
 /// What one `ansible-playbook` run did, folded from its events: per host counts, failures with
@@ -18,11 +19,14 @@ public struct PlaybookRun: Sendable {
 
     public init() {}
 
+    /// The task Ansible adds to every play that gathers facts; `--list-tasks` does not list it.
+    public static func isImplicit(_ task: String) -> Bool { task == "Gathering Facts" }
+
     public mutating func apply(_ e: AnsibleEvent) {
         switch e {
         case .playStart: break
         case .taskStart(let name):
-            tasksStarted += 1
+            if !Self.isImplicit(name) { tasksStarted += 1 }
             currentTask = name
         case .handlerStart(let name):
             currentTask = name
@@ -62,6 +66,56 @@ public struct PlaybookRun: Sendable {
             if let u = unreachable[host] { out += "  unreachable: \(TerminalText.printable(u))\n" }
         }
         return out
+    }
+}
+
+extension PlaybookRun {
+    /// `apply --json`: the per-host summary for programs (and tests), one JSON object.
+    public struct Summary: Codable, Sendable, Equatable {
+        public struct Host: Codable, Sendable, Equatable {
+            public var ok, changed, failed, unreachable, skipped: Int
+            public var failures: [String]
+            public var unreachableMessage: String?
+        }
+        public var exitCode: Int32
+        public var finished: Bool
+        public var tasksStarted: Int
+        public var hosts: [String: Host]
+    }
+
+    public var jsonSummary: Summary {
+        var hosts: [String: Summary.Host] = [:]
+        for (name, s) in stats {
+            hosts[name] = Summary.Host(ok: s.ok, changed: s.changed, failed: s.failed, unreachable: s.unreachable, skipped: s.skipped,
+                                       failures: failures[name] ?? [], unreachableMessage: unreachable[name])
+        }
+        return Summary(exitCode: exitCode, finished: sawStats, tasksStarted: tasksStarted, hosts: hosts)
+    }
+
+    /// The summary as JSON text (sorted keys, one line per field), ending in a newline.
+    public func jsonText() -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return ((try? enc.encode(jsonSummary)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
+    }
+
+    /// `drift`'s report: per host, matches / unreachable / each task that would change with its
+    /// diff. Host files may hold what users wrote: every line is made printable.
+    public func driftReport() -> (text: String, drifted: Bool) {
+        var out = "", drifted = false
+        for host in stats.keys.sorted() {
+            let h = TerminalText.printable(host)
+            let hostChanges = changes[host] ?? []
+            if let u = unreachable[host] { out += "\(h): unreachable (\(TerminalText.printable(u)))\n"; continue }
+            if hostChanges.isEmpty { out += "\(h): matches the spec\n"; continue }
+            drifted = true
+            out += "\(h): \(hostChanges.count) difference\(hostChanges.count == 1 ? "" : "s")\n"
+            for c in hostChanges {
+                out += "  ~ \(TerminalText.printable(c.task))\n"
+                if let d = c.diff { out += d.split(separator: "\n").map { "      " + TerminalText.printable(String($0)) + "\n" }.joined() }
+            }
+        }
+        return (out, drifted)
     }
 }
 

@@ -87,3 +87,17 @@ public struct TerminalBoard: Sendable {
         TerminalText.printable(s, max: max)
     }
 }
+
+extension ClusterSnapshot {
+    /// Only the GPUs the filter keeps, and only nodes left with some (`status --json --free`).
+    public func filtered(_ filter: TerminalBoard.Filter) -> ClusterSnapshot {
+        guard filter != .all else { return self }
+        var out = self
+        out.nodes = nodes.map { n in
+            var n = n
+            n.gpus = n.gpus.filter(filter.includes)
+            return n
+        }.filter { !$0.gpus.isEmpty }
+        return out
+    }
+}

@@ -158,3 +158,16 @@ final class ActiveGroups: Sendable {
         for p in groups.withLock({ $0 }) { kill(-p, SIGKILL) }
     }
 }
+
+extension CommandRunner {
+    /// On these signals, kill every child group still running, then exit 128 + signal: a
+    /// child in its own process group (rsync, ansible) is not reached by a terminal's Ctrl-C.
+    public static func endChildrenOnSignals(_ signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]) {
+        for sig in signals {
+            signal(sig) { s in
+                CommandRunner.terminateAll()
+                _exit(128 + s)
+            }
+        }
+    }
+}

@@ -71,6 +71,32 @@ struct ApplyTests {
         let again = second.output.split(separator: "\n").first { $0.hasPrefix("here") }.map(String.init) ?? ""
         #expect(again.split(separator: " ").map(String.init) == ["here", "2", "0", "0", "0", "0"], "idempotent: \(second.output)")
         #expect(!second.output.contains("gone"), "--limit leaves the other host out")
+
+        // --json: the same summary for programs; progress still on stderr.
+        let third = try Self.gpucluster(["apply", "--project", dir, "--json"])
+        #expect(third.status == 3)
+        let summary = try JSONDecoder().decode(PlaybookRun.Summary.self, from: Data(third.output.utf8))
+        #expect(summary.exitCode == 3 && summary.finished && summary.tasksStarted == 2, "\(third.output)")
+        #expect(summary.hosts["here"].map { ($0.ok, $0.changed, $0.failed) } ?? (0, 9, 9) == (2, 0, 0), "\(third.output)")
+        #expect(summary.hosts["gone"]?.unreachable == 1 && summary.hosts["gone"]?.unreachableMessage?.isEmpty == false, "\(third.output)")
+        #expect(third.error.contains("[2 of 2, "), "\(third.error)")
+    }
+
+    @Test("progress never runs past its own total; the implicit fact gathering is not counted")
+    func progressWithinTotal() {
+        let progress = PlaybookProgress(total: 2)
+        var run = PlaybookRun()
+        var shown: [String] = []
+        for e in [AnsibleEvent.playStart(name: "p"), .taskStart(name: "Gathering Facts"), .taskStart(name: "a"), .taskStart(name: "b"),
+                  .playStart(name: "q"), .taskStart(name: "Gathering Facts"), .taskStart(name: "c")] {
+            run.apply(e)
+            shown += progress.lines(e, run)
+        }
+        #expect(run.tasksStarted == 3)
+        #expect(shown.contains { $0.hasPrefix("[1 of 2, ") } && shown.contains { $0.hasPrefix("[2 of 2, ") })
+        #expect(shown.contains { $0.hasPrefix("[3, ") }, "past the count, the number alone: \(shown)")
+        #expect(!shown.contains { $0.contains("3 of 2") })
+        #expect(shown.filter { $0.hasPrefix("[facts, ") }.count == 2)
     }
 
     @Test("drift finds a hand edit on one host only, shows the diff, exits 2; 0 once it matches again")

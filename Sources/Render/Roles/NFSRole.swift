@@ -1,3 +1,4 @@
+import Planning
 import Spec
 
 /// NFSv4 only (port 2049, no rpcbind/mountd ports to open), exports with root_squash (the
@@ -14,7 +15,7 @@ struct NFSRole: AnsibleRole {
                 update_cache: true
                 cache_valid_time: 3600
               when:
-                - inventory_hostname in groups['nfs_servers']
+                - inventory_hostname in groups['\(Assignment.group(.nfsServer))']
                 - "'nfs-kernel-server' not in ansible_facts.packages | default({})"
 
             - name: NFSv4 only
@@ -27,7 +28,7 @@ struct NFSRole: AnsibleRole {
                 owner: root
                 group: root
                 mode: "0644"
-              when: inventory_hostname in groups['nfs_servers']
+              when: inventory_hostname in groups['\(Assignment.group(.nfsServer))']
               notify: Restart the NFS server
 
             - name: Create /etc/exports.d
@@ -37,7 +38,7 @@ struct NFSRole: AnsibleRole {
                 owner: root
                 group: root
                 mode: "0755"
-              when: inventory_hostname in groups['nfs_servers']
+              when: inventory_hostname in groups['\(Assignment.group(.nfsServer))']
 
             - name: Export the spec's paths
               ansible.builtin.template:
@@ -46,7 +47,7 @@ struct NFSRole: AnsibleRole {
                 owner: root
                 group: root
                 mode: "0644"
-              when: inventory_hostname in groups['nfs_servers']
+              when: inventory_hostname in groups['\(Assignment.group(.nfsServer))']
               notify: Re-export
 
             - name: Install the NFS client
@@ -56,7 +57,7 @@ struct NFSRole: AnsibleRole {
                 update_cache: true
                 cache_valid_time: 3600
               when:
-                - inventory_hostname not in groups['nfs_servers']
+                - inventory_hostname not in groups['\(Assignment.group(.nfsServer))']
                 - "'nfs-common' not in ansible_facts.packages | default({})"
 
             - name: Mount the exports
@@ -69,7 +70,7 @@ struct NFSRole: AnsibleRole {
               loop: "{{ gpucluster_nfs_exports }}"
               loop_control:
                 label: "{{ item.path }}"
-              when: inventory_hostname not in groups['nfs_servers']
+              when: inventory_hostname not in groups['\(Assignment.group(.nfsServer))']
 
             """,
              handlers: """

@@ -1,3 +1,4 @@
+import Planning
 import Spec
 
 /// rsyslog: every host forwards to the log sink — over TCP by default, with a disk-assisted
@@ -28,7 +29,7 @@ struct RsyslogRole: AnsibleRole {
                 owner: root
                 group: root
                 mode: "0644"
-              when: inventory_hostname in groups['log_sinks']
+              when: inventory_hostname in groups['\(Assignment.group(.logSink))']
               notify: Restart rsyslog
 
             - name: Receive the cluster's logs, one folder per host
@@ -39,7 +40,7 @@ struct RsyslogRole: AnsibleRole {
                 group: root
                 mode: "0644"
                 validate: /usr/sbin/rsyslogd -N1 -f %s
-              when: inventory_hostname in groups['log_sinks']
+              when: inventory_hostname in groups['\(Assignment.group(.logSink))']
               notify: Restart rsyslog
 
             - name: Install logrotate on the sink
@@ -48,7 +49,7 @@ struct RsyslogRole: AnsibleRole {
                 state: present
                 update_cache: true
                 cache_valid_time: 3600
-              when: inventory_hostname in groups['log_sinks'] and 'logrotate' not in ansible_facts.packages | default({})
+              when: inventory_hostname in groups['\(Assignment.group(.logSink))'] and 'logrotate' not in ansible_facts.packages | default({})
 
             - name: Rotate the cluster's logs at the sink
               ansible.builtin.template:
@@ -57,7 +58,7 @@ struct RsyslogRole: AnsibleRole {
                 owner: root
                 group: root
                 mode: "0644"
-              when: inventory_hostname in groups['log_sinks']
+              when: inventory_hostname in groups['\(Assignment.group(.logSink))']
 
             - name: Forward every log to the sink
               ansible.builtin.template:
@@ -67,7 +68,7 @@ struct RsyslogRole: AnsibleRole {
                 group: root
                 mode: "0644"
                 validate: /usr/sbin/rsyslogd -N1 -f %s
-              when: inventory_hostname not in groups['log_sinks']
+              when: inventory_hostname not in groups['\(Assignment.group(.logSink))']
               notify: Restart rsyslog
 
             """,

@@ -1,4 +1,3 @@
-import Agent
 import Apply
 import ArgumentParser
 import HostSystem
@@ -36,33 +35,6 @@ struct PlaybookOptions: ParsableArguments {
     }
 }
 
-/// Live progress on stderr: one line per task, hosts that changed, failed or were unreachable.
-struct Progress {
-    let total: Int?
-    let start = ContinuousClock.now
-    /// m:ss since the run began, so slow tasks stand out.
-    var elapsed: String {
-        let s = (ContinuousClock.now - start).components.seconds
-        return "\(s / 60):" + (s % 60 < 10 ? "0" : "") + "\(s % 60)"
-    }
-    func show(_ e: AnsibleEvent, _ run: PlaybookRun) {
-        switch e {
-        case .playStart(let name): printError("== \(name)")
-        case .taskStart(let name):
-            printError("[\(run.tasksStarted)\(total.map { " of \($0)" } ?? ""), \(elapsed)] \(name)")
-        case .handlerStart(let name): printError("[handler, \(elapsed)] \(name)")
-        case .hostResult(let host, _, let outcome, let changed, let message, _):
-            switch outcome {
-            case .failed: printError("    \(host): FAILED \(TerminalText.printable(message ?? ""))")
-            case .unreachable: printError("    \(host): UNREACHABLE \(TerminalText.printable(message ?? ""))")
-            case .ok where changed: printError("    \(host): changed")
-            default: break
-            }
-        case .stats: break
-        }
-    }
-}
-
 struct ApplyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
@@ -71,12 +43,13 @@ struct ApplyCommand: ParsableCommand {
 
     @OptionGroup var options: PlaybookOptions
     @Flag(help: "Check mode: change nothing (see also `gpucluster drift`).") var check = false
+    @Flag(help: "Print the per-host summary as JSON on stdout (progress stays on stderr).") var json = false
 
     func run() throws {
         let runner = try options.runner(check: check, diff: false)
-        let progress = Progress(total: runner.countTasks())
-        let result = try runner.run { e, state in progress.show(e, state) }
-        print(result.summary(), terminator: "")
+        let progress = PlaybookProgress(total: runner.countTasks())
+        let result = try runner.run { e, state in progress.lines(e, state).forEach(printError) }
+        print(json ? result.jsonText() : result.summary(), terminator: "")
         if result.exitCode == 1 { printError("apply: ansible-playbook did not finish (see its messages above)") }
         fflush(nil)   // the summary reaches a pipe before the exit status does
         throw ExitCode(result.exitCode)
@@ -103,21 +76,10 @@ struct DriftCommand: ParsableCommand {
             printError("drift: ansible-playbook did not finish (see its messages above)")
             throw ExitCode(1)
         }
-        var drifted = false
-        for host in result.stats.keys.sorted() {
-            let changes = result.changes[host] ?? []
-            if let u = result.unreachable[host] { print("\(host): unreachable (\(TerminalText.printable(u)))"); continue }
-            if changes.isEmpty { print("\(host): matches the spec"); continue }
-            drifted = true
-            print("\(host): \(changes.count) difference\(changes.count == 1 ? "" : "s")")
-            for c in changes {
-                print("  ~ \(c.task)")
-                // Diffs show hosts' files, which users may have written to: printable only.
-                if let d = c.diff { print(d.split(separator: "\n").map { "      " + TerminalText.printable(String($0)) }.joined(separator: "\n")) }
-            }
-        }
+        let report = result.driftReport()
+        print(report.text, terminator: "")
         fflush(nil)
-        if drifted { throw ExitCode(2) }
+        if report.drifted { throw ExitCode(2) }
         throw ExitCode(result.exitCode)
     }
 }

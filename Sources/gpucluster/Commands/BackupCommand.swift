@@ -22,13 +22,12 @@ struct BackupCommand: ParsableCommand {
         /// The job, with rsync ended with us (it runs in its own process group, which a
         /// terminal's Ctrl-C would not reach) and a word when it waits for another run.
         func job() throws -> BackupJob {
-            for sig in [SIGINT, SIGTERM, SIGHUP] {
-                signal(sig) { s in
-                    CommandRunner.terminateAll()
-                    _exit(128 + s)
-                }
-            }
+            CommandRunner.endChildrenOnSignals()
             return BackupJob(config: try load(), waiting: { printError("waiting for the backup run or verification in progress …") })
+        }
+
+        func progress(_ verb: String) -> (BackupJob.Progress) -> Void {
+            BackupReport.progress(verb: verb, interactive: isatty(2) == 1) { FileHandle.standardError.write(Data($0.utf8)) }
         }
 
         func load() throws -> BackupConfig {
@@ -46,7 +45,7 @@ struct BackupCommand: ParsableCommand {
         func run() throws {
             let job = try options.job()
             let result: BackupJob.RunResult
-            do { result = try job.run(progress: BackupProgress.reporter(verb: "pulling")) } catch {
+            do { result = try job.run(progress: options.progress("pulling")) } catch {
                 printError("gpucluster backup run: \(error)")
                 throw ExitCode(1)
             }
@@ -55,10 +54,7 @@ struct BackupCommand: ParsableCommand {
                 printError("(the partial copy is kept and continued by the next run; the last good snapshot is untouched)")
                 throw ExitCode(1)
             }
-            let bytes = result.bytesTransferred.map { ", \(BackupProgress.size($0)) copied" } ?? ""
-            print("snapshot \(result.snapshot.map { "\($0)" } ?? "?"): \(result.itemsChanged) changed\(bytes); \(result.snapshotsKept) kept"
-                  + (result.pruned.isEmpty ? "" : ", removed \(result.pruned.map { "\($0)" }.joined(separator: " "))"))
-            if !result.message.isEmpty { print("note: \(result.message)") }
+            BackupReport.run(result).forEach { print($0) }
         }
     }
 
@@ -76,7 +72,7 @@ struct BackupCommand: ParsableCommand {
         func run() throws {
             let job = try options.job()
             let r: BackupJob.VerifyResult
-            do { r = try job.verify(progress: BackupProgress.reporter(verb: "checking")) } catch {
+            do { r = try job.verify(progress: options.progress("checking")) } catch {
                 printError("gpucluster backup verify: \(error)")
                 throw ExitCode(1)
             }
@@ -84,12 +80,9 @@ struct BackupCommand: ParsableCommand {
                 printError("gpucluster backup verify: could not verify \(r.snapshot): \(r.message)")
                 throw ExitCode(1)
             }
-            let f = r.findings
-            print("snapshot \(r.snapshot): \(f.mismatched.count) differing, \(f.changedSince) changed, \(f.addedSince) added, \(f.deletedSince) deleted on the source since")
-            for name in f.mismatched.prefix(max(0, show)) { print("  DIFFERS  \(BackupConfig.printable(name))") }
-            if f.mismatched.count > show { print("  … and \(f.mismatched.count - show) more") }
+            BackupReport.verify(r, show: show).forEach { print($0) }
             if !r.ok {
-                printError("gpucluster backup verify: FAILED: \(f.mismatched.count) file(s) differ in content or size with the same time")
+                printError("gpucluster backup verify: FAILED: \(r.findings.mismatched.count) file(s) differ in content or size with the same time")
                 throw ExitCode(2)
             }
         }
@@ -100,15 +93,7 @@ struct BackupCommand: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            let l = BackupJob(config: try options.load()).list()
-            let now = Int(time(nil))
-            if l.snapshots.isEmpty { print("no snapshots yet") }
-            for s in l.snapshots { print("\(s.name)  \(BackupProgress.age(now - s.name.time)) ago  \(s.reasons.joined(separator: ", "))") }
-            for p in l.partials { print("\(p).partial  unfinished (continued by the next run)") }
-            let st = l.state
-            if let t = st.lastSuccess { print("last success: \(BackupProgress.age(now - Int(t))) ago") }
-            if let code = st.exitCode, code != 0 && code != 24 { print("last run FAILED: \(BackupConfig.printable(st.message ?? "exit \(code)"))") }
-            if let t = st.lastVerify { print("last verification: \(BackupProgress.age(now - Int(t))) ago, \(st.verifyOK == true ? "ok" : "FAILED")") }
+            BackupReport.list(BackupJob(config: try options.load()).list(), now: Int(time(nil))).forEach { print($0) }
         }
     }
 
@@ -135,34 +120,5 @@ struct BackupCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-    }
-}
-
-/// Progress lines for long runs: every 2 s on a terminal, every minute in the journal.
-enum BackupProgress {
-    static func reporter(verb: String) -> (BackupJob.Progress) -> Void {
-        let interactive = isatty(2) == 1
-        nonisolated(unsafe) var lastPrinted = -1000
-        return { p in
-            guard interactive || p.seconds - lastPrinted >= 60 else { return }
-            lastPrinted = p.seconds
-            let line = "\(verb): \(p.items) items\(p.bytes > 0 ? ", \(size(p.bytes))" : "") [\(p.seconds / 60):\(String(format: "%02d", p.seconds % 60))]"
-            if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8)) } else { printError(line) }
-        }
-    }
-
-    static func size(_ bytes: Int) -> String {
-        let units = ["B", "KB", "MB", "GB", "TB"]
-        var v = Double(bytes), i = 0
-        while v >= 1000 && i < units.count - 1 { v /= 1000; i += 1 }
-        return i == 0 ? "\(bytes) B" : String(format: "%.1f %@", v, units[i])
-    }
-
-    static func age(_ seconds: Int) -> String {
-        let s = max(0, seconds)
-        if s < 120 { return "\(s) s" }
-        if s < 7200 { return "\(s / 60) min" }
-        if s < 172_800 { return "\(s / 3600) h" }
-        return "\(s / 86_400) days"
     }
 }

@@ -1,6 +1,4 @@
-import WebClient
 import ArgumentParser
-import FleetSources
 import Foundation
 import Render
 import Spec
@@ -33,44 +31,19 @@ struct RenderCommand: AsyncParsableCommand {
         guard input.report(quietWhenClean: true), let spec = input.loaded.spec else { throw ExitCode(1) }
         var keys: [String: [String]] = [:]
         if !offline {
-            let fetcher = AsyncHTTPFetcher()
-            for u in spec.users {
-                guard let gh = u.github?.value else { continue }
-                let url = keysURL.replacingOccurrences(of: "{user}", with: gh.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? gh)
-                do {
-                    let r = try await fetcher.get(url, timeout: .seconds(10), maxBytes: 64 << 10)
-                    guard r.status == 200 else { throw ValidationError("HTTP \(r.status)") }
-                    let lines = String(decoding: r.body, as: UTF8.self).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-                    let valid = lines.filter(Self.isPublicKey)
-                    guard !valid.isEmpty else { throw ValidationError("no public key in the answer") }
-                    keys[u.name.value] = valid
-                } catch {
-                    printError("render: keys of \(u.name.value) (github: \(gh)) from \(url): \(error)")
-                    throw ExitCode(1)
-                }
+            do { keys = try await PublicKeys.fetch(for: spec, from: keysURL) } catch {
+                printError("render: \(error)")
+                throw ExitCode(1)
             }
         }
         let files = AnsibleProject.render(spec, keys: keys, specText: input.source.joined(separator: "\n"))
         do {
             let s = try ProjectWriter.write(files, to: output)
             printError("render: \(files.count) files in \(output): \(s.written.count) written, \(s.unchanged) unchanged, \(s.removed.count) removed")
-            if let b = spec.backup, !b.allowBastionAccess.value, let bastion = spec.bastion, b.server.value != bastion.name.value {
-                // Ansible usually runs on the bastion, which this host refuses (backup isolation).
-                printError("render: note: \(b.server.value) refuses SSH from \(bastion.name.value): configure it from the admins' network "
-                           + "(`gpucluster apply --limit \(b.server.value)` there); from \(bastion.name.value), use --limit '!\(b.server.value)'")
-            }
+            for note in AnsibleProject.notes(spec) { printError("render: note: \(note)") }
         } catch {
             printError("render: \(error)")
             throw ExitCode(1)
         }
-    }
-
-    /// One OpenSSH public key line (type, base64, optional comment).
-    static func isPublicKey(_ line: String) -> Bool {
-        let parts = line.split(separator: " ")
-        guard parts.count >= 2, line.utf8.count < 16_384 else { return false }
-        let types = ["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-                     "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com"]
-        return types.contains(String(parts[0])) && parts[1].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+/=".contains($0)) }
     }
 }

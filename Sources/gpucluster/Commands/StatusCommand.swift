@@ -1,5 +1,4 @@
 import NodeReport
-import WebClient
 import ArgumentParser
 import Fleet
 import FleetSources
@@ -16,22 +15,19 @@ struct StatusCommand: AsyncParsableCommand {
 
     @Argument(help: "The spec file (not needed with --dashboard).") var file = "cluster.yaml"
     @Option(help: "A dashboard's URL (http://HOST:8080) to ask instead of the agents.") var dashboard: String?
-    @Option(name: .customLong("agent"), help: "NAME=HOST:PORT: read this node's agent there (repeatable).") var agents: [String] = []
+    @OptionGroup var fleet: FleetOptions
     @Flag(help: "Only free GPUs.") var free = false
     @Option(help: "Only this user's GPUs.") var user: String?
     @Flag(help: "Print the snapshot as JSON.") var json = false
     @Flag(help: "Redraw every --every seconds until interrupted.") var watch = false
     @Option(help: "Seconds between redraws with --watch.") var every: Double = 5
-    @Option(help: "Seconds before an agent that does not answer is marked down.") var timeout: Double = 2
     @Option(help: "Colour: auto, always or never.") var color = "auto"
 
     func validate() throws {
         guard ["auto", "always", "never"].contains(color) else { throw ValidationError("--color must be auto, always or never") }
-        guard (0.05...60).contains(timeout) else { throw ValidationError("--timeout must be 0.05…60 seconds") }
         guard (0.5...3600).contains(every) else { throw ValidationError("--every must be 0.5…3600 seconds") }
         if let user, user.isEmpty || user.utf8.count > 256 { throw ValidationError("--user must be 1…256 bytes") }
         if free && user != nil { throw ValidationError("--free and --user cannot be combined") }
-        for a in agents { if case .failure(let e) = AgentTarget.parseOverride(a) { throw ValidationError("--agent \(e)") } }
         if let d = dashboard, !(d.hasPrefix("http://") || d.hasPrefix("https://")) || d.utf8.count > 2048 {
             throw ValidationError("--dashboard must be an http(s) URL")
         }
@@ -51,15 +47,7 @@ struct StatusCommand: AsyncParsableCommand {
             if json {
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.sortedKeys]
-                var out = snap
-                if filter != .all {
-                    out.nodes = out.nodes.map { n in
-                        var n = n
-                        n.gpus = n.gpus.filter(filter.includes)
-                        return n
-                    }.filter { !$0.gpus.isEmpty }
-                }
-                print(String(decoding: try enc.encode(out), as: UTF8.self))
+                print(String(decoding: try enc.encode(snap.filtered(filter)), as: UTF8.self))
             } else {
                 let board = TerminalBoard(color: useColor, filter: filter, now: Date().timeIntervalSince1970).render(snap)
                 if watch && tty { print("\u{1B}[H\u{1B}[2J", terminator: "") }
@@ -72,21 +60,12 @@ struct StatusCommand: AsyncParsableCommand {
     /// A closure giving one snapshot: from the dashboard's API, or one round over the agents.
     func source() throws -> @Sendable () async throws -> ClusterSnapshot {
         if let dashboard {
-            let base = dashboard.hasSuffix("/") ? String(dashboard.dropLast()) : dashboard
-            let fetcher = AsyncHTTPFetcher()
-            let t = Duration.milliseconds(Int(timeout * 1000))
-            return {
-                let r = try await fetcher.get("\(base)/api/v1/snapshot", timeout: t, maxBytes: 64 << 20)
-                guard r.status == 200 else { throw ValidationError("dashboard answered HTTP \(r.status)") }
-                do { return try JSONDecoder().decode(ClusterSnapshot.self, from: r.body) } catch {
-                    throw ValidationError("the dashboard's answer is not a snapshot")
-                }
-            }
+            let client = DashboardClient(baseURL: dashboard, timeout: fleet.timeoutDuration)
+            return { try await client.snapshot() }
         }
         let input = try SpecInput.load(file)
         guard input.report(quietWhenClean: true), let spec = input.loaded.spec else { throw ExitCode(1) }
-        let monitor = FleetMonitor(source: EmbeddedSource(targets: AgentTarget.from(spec, overrides: overrides(agents)),
-                                                          timeout: .milliseconds(Int(timeout * 1000))),
+        let monitor = FleetMonitor(source: EmbeddedSource(targets: AgentTarget.from(spec, overrides: fleet.overrides), timeout: fleet.timeoutDuration),
                                    policy: FreePolicy(spec.dashboard))
         return { await monitor.round() }
     }

@@ -3,8 +3,9 @@ import Planning
 import Spec
 import Foundation
 
-struct Plan: ParsableCommand {
+struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "plan",
         abstract: "Show what each host will get: roles, accounts, services, open ports and from where.")
 
     @Argument(help: "The spec file.")

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Spec
 
-struct Validate: ParsableCommand {
+struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Check the spec: every problem, with file:line:column and a hint.",
         discussion: "Exits 1 when there are errors, 0 when there are only warnings or none.")
 

@@ -2,8 +2,8 @@ import ArgumentParser
 import Spec
 import Foundation
 
-struct Init: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write a commented example cluster.yaml.")
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Write a commented example cluster.yaml.")
 
     @Option(name: .shortAndLong, help: "Where to write it ('-' for standard output).")
     var output = "cluster.yaml"
