@@ -103,7 +103,9 @@ let package = Package(
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Spec", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["gpucluster", "HostSystem", "TestSupport"]),
         .testTarget(name: "GPUTests", dependencies: ["GPU", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "GPU", "TestSupport", "gpucluster"]),
+        .testTarget(name: "AgentTests", dependencies: [
+            "Agent", "GPU", "TestSupport", "gpucluster", .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Spec", "HostSystem", "TestSupport", "gpucluster"], exclude: ["lab-cluster.yaml"]),
         .testTarget(name: "BackupTests", dependencies: ["Backup", "Agent", "Spec", "TestSupport", "gpucluster"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Planning", "Apply", "Backup", "Spec", "TestSupport", .product(name: "Yams", package: "Yams")]),
@@ -112,6 +114,7 @@ let package = Package(
         .testTarget(name: "ContractTests", dependencies: ["NodeReport", "Agent", "GPU", "Render", "FleetSources", "Spec", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: [
             "Fleet", "FleetSources", "History", "Dashboard", "Agent", "GPU", "Spec", "TestSupport", "gpucluster",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]
 )

@@ -40,7 +40,9 @@ public enum AgentServer {
         }
     }
 
-    public static func run(agent: Agent, listen: Listen, onListening: @escaping @Sendable (Int) -> Void) async throws {
+    /// The endpoints over an agent's latest snapshot (in-process tests use this with
+    /// HummingbirdTesting; `run` serves it).
+    public static func router(agent: Agent) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
             guard let p = agent.current else {
@@ -59,6 +61,11 @@ public enum AgentServer {
             let fresh = agent.current.map { Date().timeIntervalSince1970 - $0.snapshot.collectedAt < 120 } ?? false
             return Response(status: fresh ? .ok : .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: fresh ? "ok\n" : "stale\n")))
         }
+        return router
+    }
+
+    public static func run(agent: Agent, listen: Listen, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let router = router(agent: agent)
         // One event loop: a few scrapes a minute need no more, and NIO's default (a thread per
         // core) would grow the agent with the node (GPU nodes have 64–256 cores).
         let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
