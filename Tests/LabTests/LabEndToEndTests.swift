@@ -1,20 +1,20 @@
+import Apply
 import Foundation
 import Testing
 import TestSupport
 
 /// The end-to-end test: the lab's cluster (Tests/LabTests/lab-cluster.yaml, the example
-/// trimmed to fit 2 cores) booted as Debian containers → render → apply → apply again (nothing
-/// changes) → drift finds a hand edit on one host only → from `outside`: SSH refuses
-/// passwords, NFS/agents/syslog unreachable, the dashboard shows the simulated GPUs → a
-/// user's symlink attack on the next apply is refused and reported → a forged syslog hostname
-/// is filed under its real sender → a squatter cannot take the agent's port → a
-/// firewall that locks SSH out is refused by validate and, forced onto a host, undone by the
-/// rollback guard → a compute host dies mid-apply → lab down leaves nothing.
-/// Figures go to `.build/lab-e2e-times.txt` (BENCHMARKS.md quotes them).
+/// trimmed to fit 2 cores) booted once as Debian containers, then one `LabSession` method per
+/// step, in order: render → apply → apply again (nothing changes) → drift finds a hand edit on
+/// one host only → from `outside`: SSH refuses passwords, NFS/agents/syslog unreachable, the
+/// dashboard shows the simulated GPUs → backups pulled and verified → a service the spec drops
+/// is closed → a user's symlink attack on the next apply is refused and reported → a forged
+/// syslog hostname is filed under its real sender → squatters cannot take held ports →
+/// Prometheus and Alertmanager on loopback → a firewall that locks SSH out is refused by
+/// validate and, forced onto a host, undone by the rollback guard → a compute host dies
+/// mid-apply → lab down leaves nothing. Figures go to `.build/lab-e2e-times.txt`.
 @Suite("Lab end to end", .serialized)
 struct LabEndToEndTests {
-    static let spec = Repo.path("Tests/LabTests/lab-cluster.yaml")
-
     /// Why this machine cannot run the lab, or nil.
     static func cannotRun() -> String? {
         if geteuid() != 0 { return "not root (the lab needs network namespaces, mounts and systemd-nspawn)" }
@@ -24,66 +24,7 @@ struct LabEndToEndTests {
         return nil
     }
 
-    struct Step {
-        let name: String
-        let seconds: Double
-    }
-
-    final class Run: @unchecked Sendable {
-        let state: String
-        let project: String
-        let vars: String
-        var times: [Step] = []
-
-        init() throws {
-            let base = Repo.path(".build/lab-e2e")
-            try? FileManager.default.removeItem(atPath: base + "/ansible")
-            try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-            state = base + "/state"
-            project = base + "/ansible"
-            vars = base + "/lab-vars.yml"
-        }
-
-        /// `gpucluster ARGS`, timed, printed as it goes (progress for a long test).
-        @discardableResult
-        func gpucluster(_ step: String, _ args: [String], timeout: Double = 600) throws -> Tools.Result {
-            print("lab e2e: \(step) …")
-            let start = Date()
-            let env = ["PATH": Repo.path(".venv/bin") + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
-            let r = try Tools.run(Binary.gpucluster, args, environment: env, timeout: timeout)
-            let s = Date().timeIntervalSince(start)
-            times.append(Step(name: step, seconds: s))
-            print("lab e2e: \(step): exit \(r.status) in \(String(format: "%.1f", s)) s")
-            return r
-        }
-
-        var lab: [String] { ["--state-dir", state] }
-
-        func admin(_ step: String, _ args: [String], timeout: Double = 600) throws -> Tools.Result {
-            try gpucluster(step, ["lab", "admin"] + lab + ["--", Binary.gpucluster] + args, timeout: timeout)
-        }
-
-        func apply(_ step: String, _ extra: [String] = []) throws -> Tools.Result {
-            try admin(step, ["apply", "--project", project, "-e", "@" + vars] + extra)
-        }
-
-        func exec(_ host: String, _ command: String) throws -> Tools.Result {
-            try Tools.run(Binary.gpucluster, ["lab", "exec"] + lab + [host, "--", "/bin/sh", "-c", command], timeout: 60)
-        }
-
-        /// Per-host (changed, failed, unreachable) from apply's summary table.
-        static func summary(_ out: String) -> [String: (changed: Int, failed: Int, unreachable: Int)] {
-            var rows: [String: (Int, Int, Int)] = [:]
-            for line in out.split(separator: "\n") {
-                let f = line.split(separator: " ")
-                guard f.count == 6, let c = Int(f[2]), let fl = Int(f[3]), let u = Int(f[4]), Int(f[1]) != nil else { continue }
-                rows[String(f[0])] = (c, fl, u)
-            }
-            return rows.mapValues { (changed: $0.0, failed: $0.1, unreachable: $0.2) }
-        }
-    }
-
-    @Test("lab up → render → apply ×2 → drift → outside probes → lock-out → node dies mid-apply → lab down",
+    @Test("lab up → render → apply ×2 → drift → outside probes → backups → attacks → lock-out → node dies mid-apply → lab down",
           .timeLimit(.minutes(30)))
     func endToEnd() throws {
         if let why = Self.cannotRun() {
@@ -95,64 +36,165 @@ struct LabEndToEndTests {
             Issue.record("no static node binary at \(nodeBinaries)/\(binary): scripts/test builds it (scripts/build-node-binaries)")
             return
         }
-        let simnvml = try SimLibrary.directory() + "/libnvidia-ml.so.1"
-        let run = try Run()
+        let lab = try LabSession(nodeBinaries: nodeBinaries, simnvml: try SimLibrary.directory() + "/libnvidia-ml.so.1")
         // A lab left by an earlier, killed run goes first; then the real one, removed whatever happens.
-        _ = try? run.gpucluster("clean up an earlier lab", ["lab", "down"] + run.lab, timeout: 120)
-        defer {
-            let down = try? run.gpucluster("lab down", ["lab", "down"] + run.lab, timeout: 180)
-            #expect(down?.status == 0, "lab down: \(down?.error ?? "did not run")")
-            let ns = Tools.find("ip").flatMap { try? Tools.run($0, ["netns", "list"]) }?.output ?? ""
-            #expect(!ns.contains("gcl-"), "namespaces left after lab down: \(ns)")
-            let mounts = Tools.procFile("/proc/self/mounts") ?? ""
-            #expect(!mounts.contains(run.state), "mounts left after lab down")
-            let times = run.times.map { "\($0.name)\t\(String(format: "%.1f", $0.seconds))" }.joined(separator: "\n")
-            try? (times + "\n").write(toFile: Repo.path(".build/lab-e2e-times.txt"), atomically: true, encoding: .utf8)
-        }
+        _ = try? lab.gpucluster("clean up an earlier lab", ["lab", "down"] + lab.lab, timeout: 120)
+        defer { lab.tearDown() }
+        try lab.up()
+        try lab.render()
+        try lab.firstApply()
+        try lab.secondApply()
+        try lab.drift()
+        try lab.outsideProbes()
+        try lab.dashboardShowsGPUs()
+        try lab.backups()
+        try lab.droppedServiceIsClosed()
+        try lab.symlinkAttack()
+        try lab.forgedSyslog()
+        try lab.portSquatters()
+        try lab.monitorOnLoopback()
+        try lab.lockOutIsUndone()
+        try lab.hostDiesMidApply()
+    }
+}
 
-        // 1. Up: every host booted, the outside namespace there.
-        let up = try run.gpucluster("lab up", ["lab", "up", Self.spec, "--simulated-nvml", simnvml] + run.lab, timeout: 900)
+/// The booted lab and what its steps share: paths, the timed `gpucluster` runs, `apply` with
+/// its JSON summary, commands inside hosts. Each step is one method, run in order.
+final class LabSession: @unchecked Sendable {
+    static let spec = Repo.path("Tests/LabTests/lab-cluster.yaml")
+
+    struct Step {
+        let name: String
+        let seconds: Double
+    }
+
+    /// An `apply` run: its streams and the per-host summary (`apply --json`).
+    struct Applied {
+        let status: Int32
+        let output: String
+        let error: String
+        let hosts: [String: PlaybookRun.Summary.Host]
+    }
+
+    let state: String
+    let project: String
+    let vars: String
+    let nodeBinaries: String
+    let simnvml: String
+    var times: [Step] = []
+
+    init(nodeBinaries: String, simnvml: String) throws {
+        let base = Repo.path(".build/lab-e2e")
+        try? FileManager.default.removeItem(atPath: base + "/ansible")
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        state = base + "/state"
+        project = base + "/ansible"
+        vars = base + "/lab-vars.yml"
+        self.nodeBinaries = nodeBinaries
+        self.simnvml = simnvml
+    }
+
+    var lab: [String] { ["--state-dir", state] }
+
+    /// `gpucluster ARGS`, timed, printed as it goes (progress for a long test).
+    @discardableResult
+    func gpucluster(_ step: String, _ args: [String], timeout: Double = 600) throws -> Tools.Result {
+        print("lab e2e: \(step) …")
+        let start = Date()
+        let env = ["PATH": Repo.path(".venv/bin") + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+        let r = try Tools.run(Binary.gpucluster, args, environment: env, timeout: timeout)
+        let s = Date().timeIntervalSince(start)
+        times.append(Step(name: step, seconds: s))
+        print("lab e2e: \(step): exit \(r.status) in \(String(format: "%.1f", s)) s")
+        return r
+    }
+
+    func admin(_ step: String, _ args: [String], timeout: Double = 600) throws -> Tools.Result {
+        try gpucluster(step, ["lab", "admin"] + lab + ["--", Binary.gpucluster] + args, timeout: timeout)
+    }
+
+    /// `apply --json` from the bastion's side (the lab's admin namespace).
+    func apply(_ step: String, _ extra: [String] = []) throws -> Applied {
+        let r = try admin(step, ["apply", "--json", "--project", project, "-e", "@" + vars] + extra)
+        let summary = try? JSONDecoder().decode(PlaybookRun.Summary.self, from: Data(r.output.utf8))
+        #expect(summary != nil || r.status == 1, "\(step): apply --json printed no summary: \(r.output.prefix(500))")
+        return Applied(status: r.status, output: r.output, error: r.error, hosts: summary?.hosts ?? [:])
+    }
+
+    func exec(_ host: String, _ command: String) throws -> Tools.Result {
+        try Tools.run(Binary.gpucluster, ["lab", "exec"] + lab + [host, "--", "/bin/sh", "-c", command], timeout: 60)
+    }
+
+    /// From the public network's `outside` host (no route beyond the lab).
+    func outside(_ cmd: String) throws -> Tools.Result { try exec("outside", cmd) }
+
+    /// lab down, and proof it left nothing: namespaces, mounts. Writes the step times.
+    func tearDown() {
+        let down = try? gpucluster("lab down", ["lab", "down"] + lab, timeout: 180)
+        #expect(down?.status == 0, "lab down: \(down?.error ?? "did not run")")
+        let ns = Tools.find("ip").flatMap { try? Tools.run($0, ["netns", "list"]) }?.output ?? ""
+        #expect(!ns.contains("gcl-"), "namespaces left after lab down: \(ns)")
+        let mounts = Tools.procFile("/proc/self/mounts") ?? ""
+        #expect(!mounts.contains(state), "mounts left after lab down")
+        let text = times.map { "\($0.name)\t\(String(format: "%.1f", $0.seconds))" }.joined(separator: "\n")
+        try? (text + "\n").write(toFile: Repo.path(".build/lab-e2e-times.txt"), atomically: true, encoding: .utf8)
+    }
+}
+
+extension LabSession {
+    /// Up: every host booted, the outside namespace there.
+    func up() throws {
+        let up = try gpucluster("lab up", ["lab", "up", Self.spec, "--simulated-nvml", simnvml] + lab, timeout: 900)
         try #require(up.status == 0, "lab up failed: \(up.error)")
-        let status = try run.gpucluster("lab status", ["lab", "status"] + run.lab)
+        let status = try gpucluster("lab status", ["lab", "status"] + lab)
         #expect(status.status == 0)
         for h in ["bastion", "gpu01", "gpu02", "backup", "outside"] {
             #expect(status.output.contains("\(h) ") && !status.output.contains("\(h)   down"), "\(h) not up: \(status.output)")
         }
+    }
 
-        // 2. Render, and the lab's own settings: the static node binaries, no NFS (this kernel has none).
-        let render = try run.gpucluster("render", ["render", Self.spec, "-o", run.project])
+    /// Render, and the lab's own settings: the static node binaries, no NFS (this kernel has none).
+    func render() throws {
+        let render = try gpucluster("render", ["render", Self.spec, "-o", project])
         try #require(render.status == 0, "render: \(render.error)")
-        try "agent_cli_binary: \(nodeBinaries)/gpucluster\nagent_binary: \(nodeBinaries)/gpucluster-agent\nnfs_active: false\n".write(toFile: run.vars, atomically: true, encoding: .utf8)
+        try "agent_cli_binary: \(nodeBinaries)/gpucluster\nagent_binary: \(nodeBinaries)/gpucluster-agent\nnfs_active: false\n".write(toFile: vars, atomically: true, encoding: .utf8)
+    }
 
-        // 3. First apply: a bare Debian to configured, every host ok.
-        let first = try run.apply("apply (bare hosts)")
-        let firstRows = Run.summary(first.output)
+    /// First apply: a bare Debian to configured, every host ok.
+    func firstApply() throws {
+        let first = try apply("apply (bare hosts)")
+        let firstRows = first.hosts
         #expect(first.status == 0, "first apply failed:\n\(first.output)\n\(first.error.suffix(3000))")
         #expect(Set(firstRows.keys) == ["bastion", "gpu01", "gpu02", "backup"], "summary: \(first.output)")
         #expect(firstRows.values.allSatisfy { $0.changed > 0 && $0.failed == 0 && $0.unreachable == 0 })
+    }
 
-        // 4. Second apply changes nothing.
-        let second = try run.apply("apply again (no change)")
+    /// Second apply changes nothing.
+    func secondApply() throws {
+        let second = try apply("apply again (no change)")
         #expect(second.status == 0, "second apply:\n\(second.output)\n\(second.error.suffix(3000))")
-        let secondRows = Run.summary(second.output)
+        let secondRows = second.hosts
         #expect(secondRows.count == 4 && secondRows.values.allSatisfy { $0.changed == 0 && $0.failed == 0 },
                 "not idempotent:\n\(second.output)\n\(second.error.split(separator: "\n").filter { $0.contains("changed") }.joined(separator: "\n"))")
+    }
 
-        // 5. Drift: none, then a hand edit to sshd's drop-in on gpu01 only.
-        let clean = try run.admin("drift (clean)", ["drift", "--project", run.project, "-e", "@" + run.vars])
+    /// Drift: none, then a hand edit to sshd's drop-in on gpu01 only.
+    func drift() throws {
+        let clean = try admin("drift (clean)", ["drift", "--project", project, "-e", "@" + vars])
         #expect(clean.status == 0, "drift on a fresh apply: \(clean.output) \(clean.error.suffix(2000))")
-        let edit = try run.exec("gpu01", "echo 'PasswordAuthentication yes' >> /etc/ssh/sshd_config.d/00-gpucluster.conf")
+        let edit = try exec("gpu01", "echo 'PasswordAuthentication yes' >> /etc/ssh/sshd_config.d/00-gpucluster.conf")
         #expect(edit.status == 0)
-        let drift = try run.admin("drift (hand edit on gpu01)", ["drift", "--project", run.project, "-e", "@" + run.vars])
+        let drift = try admin("drift (hand edit on gpu01)", ["drift", "--project", project, "-e", "@" + vars])
         #expect(drift.status == 2, "drift must exit 2: \(drift.output)")
         #expect(drift.output.contains("gpu01: ") && drift.output.contains("+PasswordAuthentication yes") == false
                 && drift.output.contains("-PasswordAuthentication yes"), "drift output: \(drift.output)")
         for h in ["bastion", "gpu02", "backup"] { #expect(drift.output.contains("\(h): matches the spec"), "\(h): \(drift.output)") }
-        let fix = try run.apply("apply (puts the drift right)", ["--limit", "gpu01"])
-        #expect(fix.status == 0 && Run.summary(fix.output)["gpu01"].map { $0.changed > 0 } == true, "re-apply on gpu01: \(fix.output)")
+        let fix = try apply("apply (puts the drift right)", ["--limit", "gpu01"])
+        #expect(fix.status == 0 && fix.hosts["gpu01"].map { $0.changed > 0 } == true, "re-apply on gpu01: \(fix.output)")
+    }
 
-        // 6. From outside (the public network, no route beyond the lab).
-        func outside(_ cmd: String) throws -> Tools.Result { try run.exec("outside", cmd) }
+    /// From outside (the public network, no route beyond the lab).
+    func outsideProbes() throws {
         let ssh = try outside("ssh -o PreferredAuthentications=password,keyboard-interactive -o PubkeyAuthentication=no -o BatchMode=yes "
                               + "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 alice@203.0.113.5 true")
         #expect(ssh.status == 255 && ssh.error.contains("Permission denied (publickey)"), "password login: \(ssh.error)")
@@ -162,8 +204,10 @@ struct LabEndToEndTests {
         }
         let agentDirect = try outside("timeout 3 bash -c '</dev/tcp/10.10.0.11/9855'")
         #expect(agentDirect.status != 0, "gpu01's agent reachable from outside")
+    }
 
-        // 7. The dashboard on the bastion shows the lab's simulated GPUs (4 + 2), free.
+    /// The dashboard on the bastion shows the lab's simulated GPUs (4 + 2), free.
+    func dashboardShowsGPUs() throws {
         var snapshot = ""
         for _ in 0..<30 {
             snapshot = try outside("curl -s -m 5 http://203.0.113.5:8080/api/v1/snapshot").output
@@ -176,83 +220,93 @@ struct LabEndToEndTests {
         var gpus: [String: Int] = [:]
         for n in nodes { for g in (n["gpus"] as? [[String: Any]]) ?? [] where g["state"] as? String == "free" { gpus[g["node"] as? String ?? "?", default: 0] += 1 } }
         #expect(gpus["gpu01"] == 4 && gpus["gpu02"] == 2, "free GPUs per node on the dashboard: \(gpus)")
+    }
 
-        // 8. Backups: the backup server pulls from the bastion over ssh, as backup-reader, whose
-        // sudo allows exactly the two rsync commands; then verifies; the agent reports both.
-        let backupRun = try run.exec("backup", "systemctl start gpucluster-backup.service; systemctl is-failed gpucluster-backup.service")
-        let backupLog = try run.exec("backup", "journalctl -u gpucluster-backup.service --no-pager | tail -5").output
+    /// Backups: the backup server pulls from the bastion over ssh, as backup-reader, whose
+    /// sudo allows exactly the two rsync commands; then verifies; the agent reports both.
+    func backups() throws {
+        let backupRun = try exec("backup", "systemctl start gpucluster-backup.service; systemctl is-failed gpucluster-backup.service")
+        let backupLog = try exec("backup", "journalctl -u gpucluster-backup.service --no-pager | tail -5").output
         #expect(backupRun.output.contains("inactive") && !backupRun.output.contains("failed"), "backup run failed: \(backupLog)")
-        let copied = try run.exec("backup", "cat /srv/gpucluster-backup/latest/etc/hostname; stat -c %U:%a /srv/gpucluster-backup")
+        let copied = try exec("backup", "cat /srv/gpucluster-backup/latest/etc/hostname; stat -c %U:%a /srv/gpucluster-backup")
         #expect(copied.output == "bastion\nroot:700\n", "snapshot: \(copied.output) \(copied.error)")
-        let verified = try run.exec("backup", "/usr/local/bin/gpucluster backup verify")
+        let verified = try exec("backup", "/usr/local/bin/gpucluster backup verify")
         #expect(verified.status == 0 && verified.output.contains("0 differing"), "verify: \(verified.output) \(verified.error)")
         var backupMetrics = ""
         for _ in 0..<15 {
-            backupMetrics = try run.exec("backup", "curl -s -m 5 http://127.0.0.1:9855/metrics").output
+            backupMetrics = try exec("backup", "curl -s -m 5 http://127.0.0.1:9855/metrics").output
             if backupMetrics.contains("gpucluster_backup_verify_ok 1") { break }
             Thread.sleep(forTimeInterval: 2)
         }
         #expect(backupMetrics.contains("gpucluster_backup_verify_ok 1") && backupMetrics.contains("gpucluster_backup_last_exit_code 0"),
                 "backup metrics: \(backupMetrics.split(separator: "\n").filter { $0.contains("backup") })")
         // The key gets nothing else: any other command through sudo is refused on the bastion.
-        let other = try run.exec("backup", "ssh -i /root/.ssh/gpucluster-backup -o BatchMode=yes -o UserKnownHostsFile=/etc/gpucluster/backup_known_hosts "
+        let other = try exec("backup", "ssh -i /root/.ssh/gpucluster-backup -o BatchMode=yes -o UserKnownHostsFile=/etc/gpucluster/backup_known_hosts "
                                  + "backup-reader@10.10.0.1 sudo -n /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /root")
         #expect(other.status != 0 && other.error.contains("gpucluster backup gate: refused"), "other sudo command: \(other.status) \(other.output) \(other.error)")
         // Nor is it a shell: the source's forced command (the gate) runs nothing else.
-        let shell = try run.exec("backup", "ssh -i /root/.ssh/gpucluster-backup -o BatchMode=yes -o UserKnownHostsFile=/etc/gpucluster/backup_known_hosts "
+        let shell = try exec("backup", "ssh -i /root/.ssh/gpucluster-backup -o BatchMode=yes -o UserKnownHostsFile=/etc/gpucluster/backup_known_hosts "
                                  + "backup-reader@10.10.0.1 id")
         #expect(shell.status != 0 && !shell.output.contains("uid=") && shell.error.contains("refused"), "a shell with the backup key: \(shell.output) \(shell.error)")
+    }
 
-        // 9. A service taken out of the spec is closed, not left open: the dashboard no longer
-        // from the public network. drift shows the rule to remove; apply removes it.
+    /// A service taken out of the spec is closed, not left open: the dashboard no longer
+    /// from the public network. drift shows the rule to remove; apply removes it.
+    func droppedServiceIsClosed() throws {
         let specText0 = try String(contentsOfFile: Self.spec, encoding: .utf8)
         let narrowedText = specText0.replacingOccurrences(of: "dashboard: { tcp: [8080], on: [dashboard], from: [public, internal] }",
                                                           with: "dashboard: { tcp: [8080], on: [dashboard], from: [internal] }")
         #expect(narrowedText != specText0)
         let narrowed = Repo.path(".build/lab-e2e/dashboard-inside-only.yaml")
         try narrowedText.write(toFile: narrowed, atomically: true, encoding: .utf8)
-        let rerender = try run.gpucluster("render (dashboard inside only)", ["render", narrowed, "-o", run.project])
+        let rerender = try gpucluster("render (dashboard inside only)", ["render", narrowed, "-o", project])
         try #require(rerender.status == 0, "render: \(rerender.error)")
-        let stale = try run.admin("drift (a rule the spec dropped)", ["drift", "--project", run.project, "-e", "@" + run.vars, "--limit", "bastion"])
+        let stale = try admin("drift (a rule the spec dropped)", ["drift", "--project", project, "-e", "@" + vars, "--limit", "bastion"])
         #expect(stale.status == 2 && stale.output.contains("Remove the rules the spec no longer has"), "drift: \(stale.output)")
-        let closing = try run.apply("apply (dashboard inside only)", ["--limit", "bastion"])
+        let closing = try apply("apply (dashboard inside only)", ["--limit", "bastion"])
         #expect(closing.status == 0, "apply: \(closing.output) \(closing.error.suffix(2000))")
-        let rules = try run.exec("bastion", "ufw show added").output
+        let rules = try exec("bastion", "ufw show added").output
         #expect(!rules.contains("dashboard from public") && rules.contains("dashboard from internal") && rules.contains("ssh from public"),
                 "rules on the bastion: \(rules)")
         let dashboardOutside = try outside("timeout 3 bash -c '</dev/tcp/203.0.113.5/8080'")
         #expect(dashboardOutside.status != 0, "8080 still open from outside after the spec closed it")
+    }
 
-        // 9b. A lab member attacks the next apply: alice links her key file to /etc/shadow and
-        // her ~/.bashrc to /etc/sudoers on gpu01. Apply writes nothing through them (keys are
-        // written as alice), reports the link, and both files stay root's, unchanged.
+    /// A lab member attacks the next apply: alice links her key file to /etc/shadow and
+    /// her ~/.bashrc to /etc/sudoers on gpu01. Apply writes nothing through them (keys are
+    /// written as alice), reports the link, and both files stay root's, unchanged.
+    func symlinkAttack() throws {
         let sysFiles = "stat -c '%n %U:%G %a %s' /etc/shadow /etc/sudoers; sha256sum /etc/shadow /etc/sudoers"
-        let before = try run.exec("gpu01", sysFiles).output
-        let planted = try run.exec("gpu01", "su alice -s /bin/sh -c 'ln -sfn /etc/shadow ~/.ssh/authorized_keys && ln -sfn /etc/sudoers ~/.bashrc'")
+        let before = try exec("gpu01", sysFiles).output
+        let planted = try exec("gpu01", "su alice -s /bin/sh -c 'ln -sfn /etc/shadow ~/.ssh/authorized_keys && ln -sfn /etc/sudoers ~/.bashrc'")
         #expect(planted.status == 0, "alice's links: \(planted.error)")
-        let attacked = try run.apply("apply with alice's links in place", ["--limit", "gpu01"])
+        let attacked = try apply("apply with alice's links in place", ["--limit", "gpu01"])
         #expect(attacked.status == 2 && attacked.output.contains("Not written through a link")
                 && attacked.output.contains("/home/alice/.ssh/authorized_keys -> /etc/shadow"), "apply must report the link: \(attacked.output)")
-        let after = try run.exec("gpu01", sysFiles).output
+        let after = try exec("gpu01", sysFiles).output
         #expect(after == before && after.contains("/etc/shadow root:shadow 640") && after.contains("/etc/sudoers root:root 440"),
                 "system files changed:\nbefore \(before)\nafter \(after)")
-        let cleaned = try run.exec("gpu01", "su alice -s /bin/sh -c 'rm ~/.ssh/authorized_keys ~/.bashrc'")
+        let cleaned = try exec("gpu01", "su alice -s /bin/sh -c 'rm ~/.ssh/authorized_keys ~/.bashrc'")
         #expect(cleaned.status == 0)
+    }
 
-        // 9c. Logs can't be forged into another host's file: gpu01 sends a line claiming to be gpu02.
-        let forged = try run.exec("gpu01", "bash -c 'printf \"<13>Dec 11 12:00:00 gpu02 forger[1]: forged-by-gpu01\\\\n\" > /dev/tcp/10.10.0.1/514'")
+    /// Logs can't be forged into another host's file: gpu01 sends a line claiming to be gpu02.
+    func forgedSyslog() throws {
+        let forged = try exec("gpu01", "bash -c 'printf \"<13>Dec 11 12:00:00 gpu02 forger[1]: forged-by-gpu01\\\\n\" > /dev/tcp/10.10.0.1/514'")
         #expect(forged.status == 0, "send: \(forged.error)")
         var filed = ""
         for _ in 0..<20 {
-            filed = try run.exec("bastion", "grep -l forged-by-gpu01 -r /var/log/hosts 2>/dev/null").output
+            filed = try exec("bastion", "grep -l forged-by-gpu01 -r /var/log/hosts 2>/dev/null").output
             if !filed.isEmpty { break }
             Thread.sleep(forTimeInterval: 1)
         }
         #expect(filed == "/var/log/hosts/gpu01/other.log\n", "the forged line is filed under its real sender (an unknown program: other.log): '\(filed)'")
+    }
 
-        // 9d. A squatter on the agent's port while the agent is down: systemd holds the port
-        // (gpucluster-agent-proxy.socket), so alice cannot bind it on any address, and what the
-        // dashboard shows of gpu01 comes from the real agent once it is back.
+    /// A squatter on the agent's port while the agent is down: systemd holds the port
+    /// (gpucluster-agent-proxy.socket), so alice cannot bind it on any address, and what the
+    /// dashboard shows of gpu01 comes from the real agent once it is back.
+    func portSquatters() throws {
         let squatter = """
         import socket, sys
         port = int(sys.argv[1])
@@ -264,80 +318,89 @@ struct LabEndToEndTests {
                 print("refused", addr, e.errno)
             s.close()
         """
-        try squatter.write(toFile: run.state + "/hosts/gpu01/root/usr/local/share/squat.py", atomically: true, encoding: .utf8)
-        let down = try run.exec("gpu01", "systemctl stop gpucluster-agent.service; systemctl is-active gpucluster-agent-proxy.socket")
+        try squatter.write(toFile: state + "/hosts/gpu01/root/usr/local/share/squat.py", atomically: true, encoding: .utf8)
+        let down = try exec("gpu01", "systemctl stop gpucluster-agent.service; systemctl is-active gpucluster-agent-proxy.socket")
         #expect(down.output.hasPrefix("active"), "the port's socket unit must stay when the agent stops: \(down.output)")
-        let squat = try run.exec("gpu01", "su alice -s /bin/sh -c 'python3 /usr/local/share/squat.py 9855 10.10.0.11 127.0.0.1 0.0.0.0'")
+        let squat = try exec("gpu01", "su alice -s /bin/sh -c 'python3 /usr/local/share/squat.py 9855 10.10.0.11 127.0.0.1 0.0.0.0'")
         #expect(squat.output.components(separatedBy: "refused").count - 1 == 3 && !squat.output.contains("BOUND"),
                 "alice squatted the agent's port: \(squat.output) \(squat.error)")
-        let backUp = try run.exec("gpu01", "systemctl start gpucluster-agent.service; sleep 1; curl -s -m 5 http://127.0.0.1:9855/metrics | grep -c '^gpucluster_gpu_info'")
+        let backUp = try exec("gpu01", "systemctl start gpucluster-agent.service; sleep 1; curl -s -m 5 http://127.0.0.1:9855/metrics | grep -c '^gpucluster_gpu_info'")
         #expect(backUp.output.hasPrefix("4"), "the agent behind the held port: \(backUp.output) \(backUp.error)")
         // The same for the dashboard on the bastion: its ports (public and inside) stay held.
-        try squatter.write(toFile: run.state + "/hosts/bastion/root/usr/local/share/squat.py", atomically: true, encoding: .utf8)
-        let dashDown = try run.exec("bastion", "systemctl stop gpucluster-dashboard.service; systemctl is-active gpucluster-dashboard-inside.socket gpucluster-dashboard-public.socket")
+        try squatter.write(toFile: state + "/hosts/bastion/root/usr/local/share/squat.py", atomically: true, encoding: .utf8)
+        let dashDown = try exec("bastion", "systemctl stop gpucluster-dashboard.service; systemctl is-active gpucluster-dashboard-inside.socket gpucluster-dashboard-public.socket")
         #expect(dashDown.output == "active\nactive\n", "the dashboard's socket units must stay: \(dashDown.output)")
-        let dashSquat = try run.exec("bastion", "su alice -s /bin/sh -c 'python3 /usr/local/share/squat.py 8080 203.0.113.5 10.10.0.1 127.0.0.1 0.0.0.0'")
+        let dashSquat = try exec("bastion", "su alice -s /bin/sh -c 'python3 /usr/local/share/squat.py 8080 203.0.113.5 10.10.0.1 127.0.0.1 0.0.0.0'")
         #expect(dashSquat.output.components(separatedBy: "refused").count - 1 == 4 && !dashSquat.output.contains("BOUND"),
                 "alice squatted the dashboard's port: \(dashSquat.output) \(dashSquat.error)")
-        _ = try run.exec("bastion", "systemctl start gpucluster-dashboard.service")
+        _ = try exec("bastion", "systemctl start gpucluster-dashboard.service")
         var dashBack = ""
         for _ in 0..<15 {
-            dashBack = try run.exec("bastion", "curl -s -m 5 http://127.0.0.1:8080/api/v1/free; echo; curl -s -m 5 http://10.10.0.1:8080/api/v1/free").output
+            dashBack = try exec("bastion", "curl -s -m 5 http://127.0.0.1:8080/api/v1/free; echo; curl -s -m 5 http://10.10.0.1:8080/api/v1/free").output
             if dashBack.components(separatedBy: "freeGPUs").count == 3 { break }
             Thread.sleep(forTimeInterval: 1)
         }
         #expect(dashBack.components(separatedBy: "freeGPUs").count == 3, "the dashboard behind its held ports: \(dashBack)")
+    }
 
-        // 9e. Prometheus and Alertmanager listen on loopback only, without gossip; local users
-        // cannot reach Alertmanager (no silences), root and Prometheus can.
-        let listening = try run.exec("bastion", "for p in 10.10.0.1:9093 10.10.0.1:9090 127.0.0.1:9094 127.0.0.1:9093 127.0.0.1:9090; do "
+    /// Prometheus and Alertmanager listen on loopback only, without gossip; local users
+    /// cannot reach Alertmanager (no silences), root and Prometheus can.
+    func monitorOnLoopback() throws {
+        let listening = try exec("bastion", "for p in 10.10.0.1:9093 10.10.0.1:9090 127.0.0.1:9094 127.0.0.1:9093 127.0.0.1:9090; do "
                                      + "timeout 3 bash -c \"</dev/tcp/${p%:*}/${p#*:}\" 2>/dev/null && echo \"$p open\" || echo \"$p closed\"; done")
         #expect(listening.output == "10.10.0.1:9093 closed\n10.10.0.1:9090 closed\n127.0.0.1:9094 closed\n127.0.0.1:9093 open\n127.0.0.1:9090 open\n",
                 "monitor ports on the bastion: \(listening.output)")
-        let silenceByUser = try run.exec("bastion", "su alice -s /bin/sh -c 'curl -s -m 3 -o /dev/null -w %{http_code} http://127.0.0.1:9093/api/v2/status'")
+        let silenceByUser = try exec("bastion", "su alice -s /bin/sh -c 'curl -s -m 3 -o /dev/null -w %{http_code} http://127.0.0.1:9093/api/v2/status'")
         #expect(silenceByUser.status != 0 && !silenceByUser.output.hasPrefix("200"), "alice reached Alertmanager: \(silenceByUser.output)")
-        let amRoot = try run.exec("bastion", "curl -s -m 3 -o /dev/null -w %{http_code} http://127.0.0.1:9093/api/v2/status")
+        let amRoot = try exec("bastion", "curl -s -m 3 -o /dev/null -w %{http_code} http://127.0.0.1:9093/api/v2/status")
         #expect(amRoot.output == "200", "root's amtool/curl must reach Alertmanager: \(amRoot.output) \(amRoot.error)")
         var alertmanagers = ""
         for _ in 0..<20 {
-            alertmanagers = try run.exec("bastion", "curl -s -m 3 http://127.0.0.1:9090/api/v1/alertmanagers").output
+            alertmanagers = try exec("bastion", "curl -s -m 3 http://127.0.0.1:9090/api/v1/alertmanagers").output
             if alertmanagers.contains("127.0.0.1:9093") { break }
             Thread.sleep(forTimeInterval: 1)
         }
         #expect(alertmanagers.contains("\"activeAlertmanagers\":[{\"url\":\"http://127.0.0.1:9093"), "Prometheus reaches Alertmanager: \(alertmanagers)")
+    }
 
-        // 10. A firewall that closes SSH from the admins' network: validate refuses the spec …
+    /// A firewall that closes SSH from the admins' network: validate refuses the spec …
+    func lockOutIsUndone() throws {
         let wrong = Repo.path(".build/lab-e2e/lockout.yaml")
         let specText = try String(contentsOfFile: Self.spec, encoding: .utf8)
             .replacingOccurrences(of: "ssh:       { tcp: [22], from: [public, internal] }", with: "ssh:       { tcp: [22], from: [internal] }")
         try specText.write(toFile: wrong, atomically: true, encoding: .utf8)
-        let refused = try run.gpucluster("validate a lock-out spec", ["validate", wrong])
+        let refused = try gpucluster("validate a lock-out spec", ["validate", wrong])
         #expect(refused.status == 1 && refused.error.lowercased().contains("ssh"), "validate: \(refused.error)")
         // … and when such a rule reaches a host anyway, the rollback guard undoes it and apply fails.
         let lockout = Repo.path(".build/lab-e2e/lockout-vars.yml")
         try "firewall_rollback_seconds: 20\nfirewall_deny:\n  - { src: 10.10.0.1, comment: deliberate lock-out }\n"
             .write(toFile: lockout, atomically: true, encoding: .utf8)
-        let locked = try run.apply("apply a lock-out to gpu01", ["--limit", "gpu01", "-e", "@" + lockout])
+        let locked = try apply("apply a lock-out to gpu01", ["--limit", "gpu01", "-e", "@" + lockout])
         #expect(locked.status == 2 && locked.output.contains("the rollback already ran"), "lock-out apply: \(locked.output)")
-        let back = try run.gpucluster("ssh to gpu01 after the rollback", ["lab", "ssh"] + run.lab + ["gpu01", "--", "ufw status"], timeout: 60)
+        let back = try gpucluster("ssh to gpu01 after the rollback", ["lab", "ssh"] + lab + ["gpu01", "--", "ufw status"], timeout: 60)
         #expect(back.status == 0 && !back.output.contains("DENY"), "after the rollback: \(back.status) \(back.output) \(back.error)")
+    }
 
-        // 11. A compute host dies mid-apply: reported unreachable, the others finish, exit non-zero.
-        let applyLine = ([Binary.gpucluster, "lab", "admin"] + run.lab + ["--", Binary.gpucluster, "apply", "--project", run.project, "-e", "@" + run.vars])
+    /// A compute host dies mid-apply: reported unreachable, the others finish, exit non-zero.
+    func hostDiesMidApply() throws {
+        let summaryFile = Repo.path(".build/lab-e2e/partial-apply.json")
+        let applyLine = ([Binary.gpucluster, "lab", "admin"] + lab + ["--", Binary.gpucluster, "apply", "--json", "--project", project, "-e", "@" + vars])
             .map { "'\($0)'" }.joined(separator: " ")
-        let partial = try Spawned("/bin/sh", ["-c", "exec " + applyLine + " 2>&1"],
+        // Progress (stderr) through the pipe to watch; the JSON summary (stdout) into a file.
+        let partial = try Spawned("/bin/sh", ["-c", "exec " + applyLine + " 2>&1 >'\(summaryFile)'"],
                                   environment: ["PATH": Repo.path(".venv/bin") + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")],
                                   captureStdout: true)
         defer { partial.stop() }
         let head = partial.readUntil(#"\[8 of"#, seconds: 300)
         #expect(head != nil, "apply never reached its 8th task")
-        let stop = try run.gpucluster("lab stop gpu02 (mid-apply)", ["lab", "stop"] + run.lab + ["gpu02"])
+        let stop = try gpucluster("lab stop gpu02 (mid-apply)", ["lab", "stop"] + lab + ["gpu02"])
         #expect(stop.status == 0, "lab stop: \(stop.error)")
-        let out = (head ?? "") + partial.readToEnd(seconds: 600)
+        let progress = (head ?? "") + partial.readToEnd(seconds: 600)
         let code = partial.exitStatus(seconds: 30)
-        let rows = Run.summary(out)
-        #expect(code == 3, "apply with a dead host must exit 3: \(String(describing: code))\n\(out)")
-        #expect(rows["gpu02"].map { $0.unreachable > 0 } == true, "gpu02 not reported unreachable: \(out)")
-        for h in ["bastion", "gpu01", "backup"] { #expect(rows[h].map { $0.failed == 0 && $0.unreachable == 0 } == true, "\(h): \(out)") }
+        let summary = try? JSONDecoder().decode(PlaybookRun.Summary.self, from: Data(contentsOf: URL(fileURLWithPath: summaryFile)))
+        let rows = summary?.hosts ?? [:]
+        #expect(code == 3 && summary?.exitCode == 3, "apply with a dead host must exit 3: \(String(describing: code))\n\(progress.suffix(3000))")
+        #expect(rows["gpu02"].map { $0.unreachable > 0 } == true, "gpu02 not reported unreachable: \(rows)")
+        for h in ["bastion", "gpu01", "backup"] { #expect(rows[h].map { $0.failed == 0 && $0.unreachable == 0 } == true, "\(h): \(rows)") }
     }
 }
