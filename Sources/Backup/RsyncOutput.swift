@@ -35,7 +35,7 @@ public enum RsyncLine: Sendable, Equatable {
 }
 
 /// What a checksum dry run (`rsync -n -c`) against the newest snapshot found. rsync exits 0
-/// whatever it finds, so the itemized lines are the verdict (DESIGN.md: rsync exit 0 is not proof).
+/// whatever it finds, so the itemized lines are the verdict (docs/DESIGN.md: rsync exit 0 is not proof).
 public struct VerifyFindings: Sendable, Equatable {
     /// Same modification time on both sides but different content or size: the copy (or the
     /// original) changed without anything saying so. Each one fails the verification.

@@ -1,7 +1,7 @@
 import NodeReport
 import Foundation
 
-/// Turns observations into a snapshot: each GPU in exactly one state (DESIGN.md, "What free
+/// Turns observations into a snapshot: each GPU in exactly one state (docs/DESIGN.md, "What free
 /// means"). Remembers, per GPU UUID, since when a held GPU has been idle, across rounds.
 public struct SnapshotBuilder: Sendable {
     public var policy: FreePolicy

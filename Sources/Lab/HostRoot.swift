@@ -29,7 +29,7 @@ struct HostRoot: Sendable {
     }
 
     func unmount(shell: any LabShell) {
-        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        let mounts = SmallFile.text("/proc/self/mounts", max: 4 << 20) ?? ""
         if mounts.split(separator: "\n").contains(where: { $0.split(separator: " ").dropFirst().first == Substring(root) }) {
             if (try? shell.must(["umount", root])) == nil { _ = try? shell.must(["umount", "-l", root]) }
         }
@@ -84,9 +84,9 @@ struct HostRoot: Sendable {
     }
 
     var pid: pid_t? {
-        guard let s = try? String(contentsOfFile: pidFile, encoding: .utf8), let p = pid_t(s.trimmingCharacters(in: .whitespacesAndNewlines)), p > 1 else { return nil }
+        guard let s = SmallFile.text(pidFile, max: 64), let p = pid_t(s.trimmingCharacters(in: .whitespacesAndNewlines)), p > 1 else { return nil }
         // Only if that pid is still our nspawn (pids are reused).
-        guard let cmd = try? String(contentsOfFile: "/proc/\(p)/cmdline", encoding: .utf8), cmd.contains("systemd-nspawn"), cmd.contains(root) else { return nil }
+        guard let cmd = SmallFile.text("/proc/\(p)/cmdline"), cmd.contains("systemd-nspawn"), cmd.contains(root) else { return nil }
         return p
     }
 
@@ -94,10 +94,10 @@ struct HostRoot: Sendable {
 
     /// The container's init (systemd) as this machine sees it: nspawn's child.
     var leader: pid_t? {
-        guard let p = pid, let kids = try? String(contentsOfFile: "/proc/\(p)/task/\(p)/children", encoding: .utf8) else { return nil }
+        guard let p = pid, let kids = SmallFile.text("/proc/\(p)/task/\(p)/children") else { return nil }
         for k in kids.split(separator: " ").compactMap({ pid_t($0) }) {
             // Exactly "systemd": nspawn's own intermediate child is "systemd-nspawn".
-            if let comm = try? String(contentsOfFile: "/proc/\(k)/comm", encoding: .utf8),
+            if let comm = SmallFile.text("/proc/\(k)/comm"),
                comm.trimmingCharacters(in: .whitespacesAndNewlines) == "systemd" { return k }
         }
         return nil
@@ -124,7 +124,7 @@ struct HostRoot: Sendable {
     /// ssh connection masters ("ssh: DIR/HASH [mux]") whose socket is in `dir`.
     static func sshMasters(under dir: String) -> [pid_t] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { p in
-            guard let pid = pid_t(p), let cmd = try? String(contentsOfFile: "/proc/\(p)/cmdline", encoding: .utf8),
+            guard let pid = pid_t(p), let cmd = SmallFile.text("/proc/\(p)/cmdline"),
                   cmd.hasPrefix("ssh: " + dir + "/") else { return nil }
             return pid
         }
@@ -138,7 +138,7 @@ struct HostRoot: Sendable {
             if let root = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(p)/root"), root.hasPrefix(hostsDir + "/") {
                 return "pid \(p) in \(root)"
             }
-            if let cmd = try? String(contentsOfFile: "/proc/\(p)/cmdline", encoding: .utf8), cmd.contains("systemd-nspawn"),
+            if let cmd = SmallFile.text("/proc/\(p)/cmdline"), cmd.contains("systemd-nspawn"),
                cmd.contains(hostsDir + "/") {
                 return "nspawn pid \(p)"
             }

@@ -203,7 +203,7 @@ public struct Lab: Sendable {
     public func leftovers(of own: Set<String>? = nil) -> [String] {
         var left: [String] = []
         left += ((try? labNamespaces()) ?? []).filter { own?.contains($0) ?? true }.map { "netns \($0)" }
-        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        let mounts = SmallFile.text("/proc/self/mounts", max: 4 << 20) ?? ""
         left += mounts.split(separator: "\n").compactMap { l in
             let f = l.split(separator: " ")
             return f.count > 1 && f[1].hasPrefix(paths.hosts) ? "mount \(f[1])" : nil

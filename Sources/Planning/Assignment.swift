@@ -27,6 +27,9 @@ public struct HostAssignment: Sendable {
     public var agentAddress: String?
     /// Users' homes live here, so their Python toolchains are built here.
     public var holdsHomes: Bool
+    /// On the dashboard host: the addresses whose held port shows process detail (the
+    /// cluster's own networks) and those that do not (public networks).
+    public var dashboardAddresses: (inside: [String], outside: [String])?
 }
 
 /// A daemon, timer or installed stack on a host, and the role that puts it there.
@@ -91,7 +94,13 @@ public enum Assignment {
             accepts: spec.acceptRules(for: h),
             managementAddress: spec.address(of: h, seenFrom: spec.bastion).map { "\($0)" },
             agentAddress: spec.address(of: h, seenFrom: spec.hosts(withRole: .monitor).first ?? spec.bastion).map { "\($0)" },
-            holdsHomes: holdsHomes(h, spec))
+            holdsHomes: holdsHomes(h, spec),
+            dashboardAddresses: h.has(.dashboard) ? dashboardAddresses(h, spec) : nil)
+    }
+
+    static func dashboardAddresses(_ h: Spec.Host, _ spec: ClusterSpec) -> (inside: [String], outside: [String]) {
+        let isPublic = { (a: HostAddress) in spec.network(named: a.network.value)?.scope == .public }
+        return (h.addresses.filter { !isPublic($0) }.map { "\($0.address.value)" }, h.addresses.filter(isPublic).map { "\($0.address.value)" })
     }
 
     /// What an Ansible role runs on a host. Roles that only configure (base, users, sudo) run nothing.

@@ -177,13 +177,10 @@ public enum AnsibleProject {
             pairs.append(("gpucluster_backup_state", .string("/var/lib/gpucluster/backup-state.json")))
         }
         pairs.append(("python_holds_homes", .bool(assigned.holdsHomes)))
-        if h.has(.dashboard) {
+        if let d = assigned.dashboardAddresses {
             // The dashboard's ports, held by systemd: its own networks see process detail, the public one not.
-            let byScope = { (isPublic: Bool) -> YAMLValue in
-                .list(h.addresses.filter { (spec.network(named: $0.network.value)?.scope == .public) == isPublic }.map { .string("\($0.address.value)") })
-            }
-            pairs.append(("dashboard_inside_addresses", byScope(false)))
-            pairs.append(("dashboard_public_addresses", byScope(true)))
+            pairs.append(("dashboard_inside_addresses", .list(d.inside.map { .string($0) })))
+            pairs.append(("dashboard_public_addresses", .list(d.outside.map { .string($0) })))
         }
         pairs.append(("gpucluster_service_accounts", .list(assigned.serviceAccounts.map { a in
             .map([("name", .string(a.name.value)), ("uid", .int(a.uid.value)),

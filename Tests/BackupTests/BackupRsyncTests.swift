@@ -97,7 +97,7 @@ struct BackupRsyncTests {
         #expect(metrics.output.contains("gpucluster_backup_verify_ok 1"))
     }
 
-    /// DESIGN.md: `rsync -n -c` exits 0 even when it finds a corrupted file. The verdict must
+    /// docs/DESIGN.md: `rsync -n -c` exits 0 even when it finds a corrupted file. The verdict must
     /// come from its itemized output.
     @Test("a silently corrupted copy (same size and time) fails verification although rsync exits 0")
     func corruptionFound() throws {

@@ -6,7 +6,7 @@ import Spec
 import Agent
 import TestSupport
 
-/// "Free" as DESIGN.md defines it, decided from observations without any server.
+/// "Free" as docs/DESIGN.md defines it, decided from observations without any server.
 @Suite("GPU states, slots and users")
 struct ClassificationTests {
     static func gpu(_ i: Int, used: UInt64 = 3 << 20, util: Double = 0, procs: [ProcessView] = [], up: Bool = true,

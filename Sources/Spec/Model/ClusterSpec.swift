@@ -162,7 +162,7 @@ public struct Monitoring: Sendable {
     public var slackChannel: String?
 }
 
-/// What "free" and "idle-held" mean on the dashboard (DESIGN.md).
+/// What "free" and "idle-held" mean on the dashboard (docs/DESIGN.md).
 public struct DashboardSettings: Sendable {
     public var port: Located<Int>
     public var freeMemoryMiB: Located<Int>

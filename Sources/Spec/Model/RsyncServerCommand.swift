@@ -1,5 +1,5 @@
 /// The command a backup pull starts on the source, as rsync itself builds it: what the backup
-/// account's sudoers entry must list, exactly (DESIGN.md: never `rsync --server --sender *`,
+/// account's sudoers entry must list, exactly (docs/DESIGN.md: never `rsync --server --sender *`,
 /// which lets the caller write and delete as root).
 ///
 /// `gpucluster backup` pulls with `rsync -aR --numeric-ids` (plus `-n -c` to verify); rsync 3.2
