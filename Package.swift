@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // cluster.yaml: reading (with line:column), the model, validation rules.
@@ -82,9 +83,19 @@ let package = Package(
         // `gpucluster backup`: pulled, hard-linked snapshots, checksum verification, retention,
         // restore; its state file is what the agent reports.
         .target(name: "Backup", dependencies: ["Spec", "NodeReport", "HostSystem"]),
+        // `gpucluster notify`: Alertmanager's webhook into a durable outbox (SQLite), delivered to
+        // Slack-compatible chats in order, with retries, Retry-After and a dead-letter list; signed
+        // slash commands answered from the dashboard.
+        .target(name: "Notify", dependencies: [
+            "WebClient", "HostSystem",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The thin executable: one struct per command.
         .executableTarget(name: "gpucluster", dependencies: [
-            "Spec", "Planning", "Agent", "AgentCommandLine", "GPU", "HostSystem", "NodeReport", "WebClient", "Fleet", "FleetSources", "History", "Dashboard", "Demo", "Render", "Apply", "Lab", "Backup",
+            "Spec", "Planning", "Agent", "AgentCommandLine", "GPU", "HostSystem", "NodeReport", "WebClient", "Fleet", "FleetSources", "History", "Dashboard", "Demo", "Render", "Apply", "Lab", "Backup", "Notify",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The node agent alone (what the agent role installs on every node).
@@ -112,6 +123,10 @@ let package = Package(
         // The contract between the agent and its consumers: every metric the rendered alert rules,
         // Grafana and the Prometheus source query is one a real collection exports.
         .testTarget(name: "ContractTests", dependencies: ["NodeReport", "Agent", "GPU", "Render", "FleetSources", "Spec", "TestSupport"]),
+        .testTarget(name: "NotifyTests", dependencies: [
+            "Notify", "WebClient", "HostSystem", "TestSupport", "gpucluster",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "DashboardTests", dependencies: [
             "Fleet", "FleetSources", "History", "Dashboard", "Agent", "GPU", "Spec", "TestSupport", "gpucluster",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

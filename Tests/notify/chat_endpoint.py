@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""A stand-in for a Slack-compatible chat service, on 127.0.0.1 only, for notify's tests.
+
+POST /hook           an incoming webhook: {"text": ...}
+POST /api/chat.postMessage  the chat API: {"channel", "text", "thread_ts"?} -> {"ok": true, "ts": ...}
+
+What it answers is read from the MODE file on every request: "ok", "500", "404",
+"429 SECONDS" (with Retry-After). Every request is appended to the LOG file as one JSON line
+{"path", "status", "body", "ts"}; only "status": 200 lines are deliveries.
+Usage: chat_endpoint.py PORT MODE_FILE LOG_FILE
+"""
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+port, mode_file, log_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+lock = threading.Lock()
+counter = [0]
+
+
+def mode():
+    try:
+        with open(mode_file) as f:
+            return f.read().strip() or "ok"
+    except OSError:
+        return "ok"
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        length = min(int(self.headers.get("Content-Length", "0") or 0), 1 << 20)
+        body = self.rfile.read(length).decode("utf-8", "replace")
+        m = mode()
+        status, headers, answer = 200, {}, b"ok"
+        if m == "500":
+            status, answer = 500, b"internal error"
+        elif m == "404":
+            status, answer = 404, b"no_service"
+        elif m.startswith("429"):
+            status, answer = 429, b"rate limited"
+            headers["Retry-After"] = m.split()[1] if len(m.split()) > 1 else "1"
+        ts = None
+        with lock:
+            if status == 200:
+                counter[0] += 1
+                ts = "%d.000100" % (1700000000 + counter[0])
+            if self.path.startswith("/api/") and status == 200:
+                answer = json.dumps({"ok": True, "ts": ts}).encode()
+                headers["Content-Type"] = "application/json"
+            with open(log_file, "a") as f:
+                f.write(json.dumps({"path": self.path, "status": status, "body": body, "ts": ts}) + "\n")
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+
+server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+print("listening on http://127.0.0.1:%d" % port, flush=True)
+server.serve_forever()
