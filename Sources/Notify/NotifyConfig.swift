@@ -23,11 +23,36 @@ public struct NotifyConfig: Codable, Sendable, Equatable {
     public var fallback: String?
     public var deadLetterAfterSeconds: Double = 3600
     public var minIntervalSeconds: Double = 1
+    /// Backoff after a failed attempt: the first wait, doubled each time up to the maximum.
+    public var firstRetrySeconds: Double = 2
+    public var maxRetrySeconds: Double = 300
     /// For `/gpus` slash commands: the signing secret's file and the dashboard to ask.
     public var signingSecretFile: String?
     public var dashboardURL: String?
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case listen, database, channels, primary, fallback, deadLetterAfterSeconds, minIntervalSeconds, firstRetrySeconds, maxRetrySeconds
+        case signingSecretFile, dashboardURL
+    }
+
+    /// Every key but `channels` may be left out (the defaults above).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = NotifyConfig()
+        listen = try c.decodeIfPresent(String.self, forKey: .listen) ?? d.listen
+        database = try c.decodeIfPresent(String.self, forKey: .database) ?? d.database
+        channels = try c.decode([Channel].self, forKey: .channels)
+        primary = try c.decodeIfPresent(String.self, forKey: .primary) ?? d.primary
+        fallback = try c.decodeIfPresent(String.self, forKey: .fallback)
+        deadLetterAfterSeconds = try c.decodeIfPresent(Double.self, forKey: .deadLetterAfterSeconds) ?? d.deadLetterAfterSeconds
+        minIntervalSeconds = try c.decodeIfPresent(Double.self, forKey: .minIntervalSeconds) ?? d.minIntervalSeconds
+        firstRetrySeconds = try c.decodeIfPresent(Double.self, forKey: .firstRetrySeconds) ?? d.firstRetrySeconds
+        maxRetrySeconds = try c.decodeIfPresent(Double.self, forKey: .maxRetrySeconds) ?? d.maxRetrySeconds
+        signingSecretFile = try c.decodeIfPresent(String.self, forKey: .signingSecretFile)
+        dashboardURL = try c.decodeIfPresent(String.self, forKey: .dashboardURL)
+    }
 
     public struct Invalid: Error, CustomStringConvertible { public let description: String }
 
@@ -43,8 +68,9 @@ public struct NotifyConfig: Codable, Sendable, Equatable {
         do { c = try JSONDecoder().decode(NotifyConfig.self, from: data) } catch {
             throw Invalid(description: "\(path): not a notify config (\(error))")
         }
-        guard c.deadLetterAfterSeconds >= 1, c.minIntervalSeconds >= 0, c.minIntervalSeconds <= 60 else {
-            throw Invalid(description: "\(path): deadLetterAfterSeconds ≥ 1 and minIntervalSeconds 0…60")
+        guard c.deadLetterAfterSeconds >= 1, (0...60).contains(c.minIntervalSeconds), (0.1...3600).contains(c.firstRetrySeconds),
+              (c.firstRetrySeconds...3600).contains(c.maxRetrySeconds) else {
+            throw Invalid(description: "\(path): deadLetterAfterSeconds ≥ 1, minIntervalSeconds 0…60, firstRetrySeconds 0.1…maxRetrySeconds…3600")
         }
         for ch in c.channels where !ch.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) || ch.name.isEmpty {
             throw Invalid(description: "\(path): channel names are letters, digits and dashes")

@@ -41,6 +41,8 @@ struct NotifyCommand: AsyncParsableCommand {
             var policy = Deliverer.Policy()
             policy.deadLetterAfter = c.deadLetterAfterSeconds
             policy.minInterval = c.minIntervalSeconds
+            policy.firstRetry = c.firstRetrySeconds
+            policy.maxRetry = c.maxRetrySeconds
             let deliverer = Deliverer(outbox: outbox, channels: channels, fallback: c.fallback, policy: policy)
             var setup = NotifyServer.Setup(outbox: outbox, primary: c.primary, signingSecret: secret)
             if let d = c.dashboardURL { setup.slash = SlashCommand(dashboardURL: d) }
