@@ -92,8 +92,16 @@ public struct NotifyConfig: Codable, Sendable, Equatable {
         return out
     }
 
-    /// A secret's file: private to its owner, small, one line.
-    public static func secret(_ path: String) throws(Invalid) -> String {
+    /// A secret's file: private to its owner, small, one line. A relative name is a systemd
+    /// credential (`LoadCredential=`), read from `$CREDENTIALS_DIRECTORY`.
+    public static func secret(_ name: String) throws(Invalid) -> String {
+        var path = name
+        if !name.hasPrefix("/") {
+            guard let dir = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"], !name.contains("/") else {
+                throw Invalid(description: "\(name): a relative secret is a systemd credential, but $CREDENTIALS_DIRECTORY is not set")
+            }
+            path = dir + "/" + name
+        }
         var st = stat()
         guard stat(path, &st) == 0 else { throw Invalid(description: "\(path): cannot read the secret") }
         guard st.st_mode & 0o077 == 0 else { throw Invalid(description: "\(path): a secret must not be readable by others (chmod 600)") }

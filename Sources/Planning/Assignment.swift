@@ -25,8 +25,12 @@ public struct HostAssignment: Sendable {
     public var managementAddress: String?
     /// Where Prometheus (on the monitor host) reaches its agent.
     public var agentAddress: String?
+    /// Where its node exporter listens, when the spec's `node-exporter` service runs on it.
+    public var nodeExporterAddress: String?
     /// Users' homes live here, so their Python toolchains are built here.
     public var holdsHomes: Bool
+    /// /home is mounted here from the NFS server (the nfs role mounts the exports on every other host).
+    public var homeOnNFS: Bool
     /// On the dashboard host: the addresses whose held port shows process detail (the
     /// cluster's own networks) and those that do not (public networks).
     public var dashboardAddresses: (inside: [String], outside: [String])?
@@ -52,10 +56,15 @@ public enum Assignment {
         everyHost.append("smartd")
         if servesNFS(spec) { everyHost.append("nfs") }
         everyHost.append("python")
-        everyHost += ["agent", "firewall"]
+        everyHost.append("agent")
+        if nodeExporter(spec) != nil { everyHost.append("node_exporter") }
+        everyHost.append("firewall")
         var out = [Play(name: "Base system, accounts, SSH, sudo, logs, disks, agent and firewall on every host", role: nil, roles: everyHost)]
         if !spec.hosts(withRole: .monitor).isEmpty {
-            out.append(Play(name: "Prometheus and Alertmanager on the monitor host", role: .monitor, roles: ["prometheus", "alertmanager"]))
+            // notify only with a chat to deliver to (monitoring.notify.slack).
+            let notify = spec.monitoring.slackWebhookFile == nil ? [] : ["notify"]
+            out.append(Play(name: "Prometheus, Alertmanager and notify on the monitor host", role: .monitor,
+                            roles: ["prometheus", "alertmanager"] + notify))
         }
         if !spec.hosts(withRole: .dashboard).isEmpty {
             out.append(Play(name: "The dashboard", role: .dashboard, roles: ["dashboard"]))
@@ -94,7 +103,11 @@ public enum Assignment {
             accepts: spec.acceptRules(for: h),
             managementAddress: spec.address(of: h, seenFrom: spec.bastion).map { "\($0)" },
             agentAddress: spec.address(of: h, seenFrom: spec.hosts(withRole: .monitor).first ?? spec.bastion).map { "\($0)" },
+            nodeExporterAddress: nodeExporter(spec).flatMap { s in
+                spec.service(s, runsOn: h) ? spec.address(of: h, seenFrom: spec.hosts(withRole: .monitor).first ?? spec.bastion).map { "\($0)" } : nil
+            },
             holdsHomes: holdsHomes(h, spec),
+            homeOnNFS: servesNFS(spec) && !h.has(.nfsServer) && spec.nfs.exports.contains { $0.path.value == "/home" },
             dashboardAddresses: h.has(.dashboard) ? dashboardAddresses(h, spec) : nil)
     }
 
@@ -114,6 +127,9 @@ public enum Assignment {
                 : d("rsyslog", "rsyslog (client)")
         case "smartd": return d("smartmontools", "smartd (short \(spec.smart.short.value), long \(spec.smart.long.value))")
         case "agent": return d("gpucluster-agent", "gpucluster agent :\(spec.monitoring.agentPort.value)")
+        case "node_exporter":
+            guard let s = nodeExporter(spec), spec.service(s, runsOn: h), let port = s.tcp.first?.value else { return [] }
+            return d("prometheus-node-exporter", "node exporter :\(port)")
         case "nfs":
             if h.has(.nfsServer) { return d("nfs-kernel-server", "nfs-server (NFSv4)") }
             return d("nfs-common", "NFS client (mounts \(spec.nfs.exports.map(\.path.value).joined(separator: ", ")))")
@@ -121,10 +137,17 @@ public enum Assignment {
             return holdsHomes(h, spec) ? d("python_holds_homes", "per-user Python toolchains (in the homes here)") : []
         case "prometheus": return d("prometheus", "prometheus (keeps \(spec.monitoring.retentionDays.value)d)")
         case "alertmanager": return d("prometheus-alertmanager", "alertmanager")
+        case "notify": return d("gpucluster-notify", "gpucluster notify → chat\(spec.monitoring.slackChannel.map { " \($0)" } ?? "")")
         case "dashboard": return d("gpucluster-dashboard", "gpucluster dashboard :\(spec.dashboard.port.value)")
         case "backup": return d("gpucluster-backup.timer", "gpucluster backup (timer)")
         default: return []
         }
+    }
+
+    /// The spec's `node-exporter` service (Debian's prometheus-node-exporter: CPU, memory,
+    /// filesystems, network, NFS mounts), when it has one with a TCP port.
+    public static func nodeExporter(_ spec: ClusterSpec) -> Service? {
+        spec.services.first { $0.name.value == "node-exporter" && !$0.tcp.isEmpty }
     }
 
     static func servesNFS(_ spec: ClusterSpec) -> Bool {

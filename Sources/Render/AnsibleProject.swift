@@ -42,10 +42,17 @@ public enum AnsibleProject {
 
     /// What an admin should know before applying this project.
     public static func notes(_ spec: ClusterSpec) -> [String] {
-        guard let b = spec.backup, !b.allowBastionAccess.value, let bastion = spec.bastion, b.server.value != bastion.name.value else { return [] }
-        // Ansible usually runs on the bastion, which this host refuses (backup isolation).
-        return ["\(b.server.value) refuses SSH from \(bastion.name.value): configure it from the admins' network "
-                + "(`gpucluster apply --limit \(b.server.value)` there); from \(bastion.name.value), use --limit '!\(b.server.value)'"]
+        var out: [String] = []
+        if let b = spec.backup, !b.allowBastionAccess.value, let bastion = spec.bastion, b.server.value != bastion.name.value {
+            // Ansible usually runs on the bastion, which this host refuses (backup isolation).
+            out.append("\(b.server.value) refuses SSH from \(bastion.name.value): configure it from the admins' network "
+                       + "(`gpucluster apply --limit \(b.server.value)` there); from \(bastion.name.value), use --limit '!\(b.server.value)'")
+        }
+        if let f = spec.monitoring.slackWebhookFile?.value {
+            let place = f.hasPrefix("/") ? f : "PROJECT/\(f)"
+            out.append("notify reads the chat's webhook URL from \(place) (one line, chmod 600) when you apply; it is never rendered")
+        }
+        return out
     }
 
     static let ansibleCfg = """
@@ -95,7 +102,15 @@ public enum AnsibleProject {
     }
 
     static func groupVars(_ spec: ClusterSpec, _ hosts: [HostAssignment]) -> YAMLValue {
-        .map([
+        let nodeExporters: YAMLValue = .list(hosts.compactMap { h -> YAMLValue? in
+            guard let address = h.nodeExporterAddress else { return nil }
+            return .map([("name", .string(h.host.name.value)), ("address", .string(address)), ("home_on_nfs", .bool(h.homeOnNFS))])
+        })
+        let nodeExporterPort: YAMLValue = Assignment.nodeExporter(spec).flatMap { $0.tcp.first }.map { .int($0.value) } ?? .null
+        let notify: YAMLValue = spec.monitoring.slackWebhookFile.map { f in
+            .map([("webhook_file", .string(f.value)), ("channel", .string(spec.monitoring.slackChannel ?? ""))])
+        } ?? .null
+        return .map([
             ("gpucluster_cluster", .string(spec.cluster.name.value)),
             ("gpucluster_domain", .string(spec.cluster.domain ?? "")),
             ("gpucluster_timezone", .string(spec.cluster.timezone)),
@@ -112,6 +127,9 @@ public enum AnsibleProject {
             ("gpucluster_agents", .list(hosts.compactMap { h in
                 h.agentAddress.map { .map([("name", .string(h.host.name.value)), ("address", .string($0))]) }
             })),
+            // Hosts whose node exporter Prometheus scrapes; home_on_nfs: /home should be an NFS mount there.
+            ("gpucluster_node_exporters", nodeExporters),
+            ("gpucluster_node_exporter_port", nodeExporterPort),
             ("gpucluster_retention_days", .int(spec.monitoring.retentionDays.value)),
             ("gpucluster_scrape_interval", .string("\(spec.monitoring.scrapeIntervalSeconds.value)s")),
             ("gpucluster_log_sink", spec.hosts(withRole: .logSink).first.flatMap { sink in
@@ -128,6 +146,9 @@ public enum AnsibleProject {
                 ("long_pattern", .string(spec.smart.long.value.smartdPattern(testType: "L"))),
             ])),
             ("gpucluster_backup", backupVars(spec)),
+            // The chat notify delivers to: the file with its webhook URL (a secret, on the machine
+            // that runs Ansible), and the channel's name for messages.
+            ("gpucluster_notify", notify),
             ("gpucluster_nfs_server", spec.hosts(withRole: .nfsServer).first.flatMap { internalAddress($0, spec) }.map { .string($0) } ?? .null),
             ("gpucluster_nfs_exports", .list(spec.nfs.exports.map { e in
                 let server = spec.hosts(withRole: .nfsServer).first
@@ -173,6 +194,8 @@ public enum AnsibleProject {
         if let g = h.gpus?.value { pairs.append(("gpucluster_expected_gpus", .int(g))) }
         // The agent's port is held on this address only (and loopback): where the monitor reaches it.
         if let a = assigned.agentAddress { pairs.append(("gpucluster_agent_address", .string(a))) }
+        // The node exporter listens on this address only, where the monitor reaches it.
+        if let a = assigned.nodeExporterAddress { pairs.append(("node_exporter_address", .string(a))) }
         if let b = spec.backup, b.server.value == h.name.value {
             pairs.append(("gpucluster_backup_state", .string("/var/lib/gpucluster/backup-state.json")))
         }

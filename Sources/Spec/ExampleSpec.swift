@@ -71,6 +71,7 @@ services:
   nfs:       { tcp: [2049], on: [nfs-server], from: [internal], insideOnly: true }
   syslog:    { tcp: [514], on: [log-sink], from: [internal], insideOnly: true }
   agent:     { tcp: [9855], on: [compute, bastion], from: [monitor], insideOnly: true }
+  node-exporter: { tcp: [9100], on: [compute, bastion], from: [monitor], insideOnly: true }   # CPU, memory, disks, network
   dashboard: { tcp: [8080], on: [dashboard], from: [public, internal] }
 
 # to-bastion-only: compute hosts accept internal connections only from the bastion.

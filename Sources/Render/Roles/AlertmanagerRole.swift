@@ -76,6 +76,10 @@ struct AlertmanagerRole: AnsibleRole {
              defaults: """
             # Where `gpucluster notify` listens (loopback on the monitor host).
             alertmanager_notify_url: http://127.0.0.1:9095/alertmanager
+            # Wait this long to batch a new group, between updates of a group, before repeating one.
+            alertmanager_group_wait: 30s
+            alertmanager_group_interval: 5m
+            alertmanager_repeat_interval: 4h
 
             """,
              templates: [("alertmanager.yml.j2", """
@@ -83,9 +87,19 @@ struct AlertmanagerRole: AnsibleRole {
             route:
               receiver: gpucluster-notify
               group_by: [alertname, node]
-              group_wait: 30s
-              group_interval: 5m
-              repeat_interval: 4h
+              group_wait: {{ alertmanager_group_wait }}
+              group_interval: {{ alertmanager_group_interval }}
+              repeat_interval: {{ alertmanager_repeat_interval }}
+
+            # A host that is down says so once: its agent's, GPUs', disks' and backups' alerts
+            # are silenced while HostDown or AgentDown fires for it.
+            inhibit_rules:
+              - source_matchers: [alertname = HostDown]
+                target_matchers: [alertname != HostDown]
+                equal: [node]
+              - source_matchers: [alertname = AgentDown]
+                target_matchers: ['alertname =~ "GPU.*|Disk.*|Backup.*|IdleHeldGPU"']
+                equal: [node]
 
             receivers:
               - name: gpucluster-notify

@@ -25,7 +25,7 @@ extension AnsibleRole {
 
 enum Roles {
     static let all: [any AnsibleRole] = [
-        BaseRole(), UsersRole(), SSHDRole(), SudoRole(), RsyslogRole(), SmartdRole(), NFSRole(), PythonRole(), AgentRole(),
-        FirewallRole(), PrometheusRole(), AlertmanagerRole(), DashboardRole(), BackupRole(),
+        BaseRole(), UsersRole(), SSHDRole(), SudoRole(), RsyslogRole(), SmartdRole(), NFSRole(), PythonRole(), AgentRole(), NodeExporterRole(),
+        FirewallRole(), PrometheusRole(), AlertmanagerRole(), NotifyRole(), DashboardRole(), BackupRole(),
     ]
 }

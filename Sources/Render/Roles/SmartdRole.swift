@@ -1,7 +1,7 @@
 import Spec
 
 /// smartd: every disk monitored, short and long self-tests on the spec's schedule, and an
-/// exec hook that reports problems to syslog and to `gpucluster notify` (when installed).
+/// exec hook that reports problems to syslog and, on the monitor host, to `gpucluster notify`.
 struct SmartdRole: AnsibleRole {
     let name = "smartd"
 
@@ -52,9 +52,10 @@ struct SmartdRole: AnsibleRole {
             #!/bin/sh
             # smartd's -M exec hook (gpucluster smartd role): smartd sets SMARTD_DEVICE,
             # SMARTD_FAILTYPE and SMARTD_MESSAGE. Always to syslog (forwarded to the log sink);
-            # to the notifier too when this gpucluster has one.
+            # to chat too on the host that runs notify. Elsewhere the agent's SMART metrics and
+            # the alert rules (DiskFailing, DiskSelfTestFailed) carry it to chat.
             logger -t smartd-gpucluster -p daemon.crit "$SMARTD_DEVICE: $SMARTD_FAILTYPE: $SMARTD_MESSAGE"
-            if /usr/local/bin/gpucluster notify --help >/dev/null 2>&1; then
+            if systemctl is-active --quiet gpucluster-notify.service; then
               exec /usr/local/bin/gpucluster notify smartd --device "$SMARTD_DEVICE" --type "$SMARTD_FAILTYPE" --message "$SMARTD_MESSAGE"
             fi
 

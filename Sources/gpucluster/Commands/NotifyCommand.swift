@@ -94,12 +94,17 @@ struct NotifyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "smartd's warning hook: sends what smartd found (SMARTD_DEVICE, SMARTD_FAILTYPE, SMARTD_MESSAGE).")
         @OptionGroup var sender: Sender
+        @Option(help: "The disk (default: $SMARTD_DEVICE).") var device: String?
+        @Option(help: "What failed (default: $SMARTD_FAILTYPE).") var type: String?
+        @Option(help: "smartd's message (default: $SMARTD_MESSAGE).") var message: String?
 
         func run() async throws {
             let env = ProcessInfo.processInfo.environment
-            let host = env["HOSTNAME"] ?? ProcessInfo.processInfo.hostName
-            let text = Self.text(host: host, environment: env)
-            try await sender.send(severity: "critical", text: text)
+            var values = env
+            if let device { values["SMARTD_DEVICE"] = device }
+            if let type { values["SMARTD_FAILTYPE"] = type }
+            if let message { values["SMARTD_MESSAGE"] = message }
+            try await sender.send(severity: "critical", text: Self.text(host: ProcessInfo.processInfo.hostName, environment: values))
         }
 
         static func text(host: String, environment env: [String: String]) -> String {
