@@ -121,20 +121,7 @@ struct DashboardRole: AnsibleRole {
     RuntimeDirectory=gpucluster-dashboard
     RuntimeDirectoryMode=0700
     LimitNOFILE=8192
-    NoNewPrivileges=yes
-    ProtectSystem=strict
-    ProtectHome=yes
-    PrivateTmp=yes
-    PrivateDevices=yes
-    ProtectKernelTunables=yes
-    ProtectKernelModules=yes
-    ProtectControlGroups=yes
-    RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
-    RestrictNamespaces=yes
-    LockPersonality=yes
-    MemoryDenyWriteExecute=yes
-    SystemCallArchitectures=native
-    CapabilityBoundingSet=
+    \(SystemdSandbox.lines())
 
     [Install]
     WantedBy=multi-user.target

@@ -99,21 +99,7 @@ struct NotifyRole: AnsibleRole {
             StateDirectory=gpucluster-notify
             # The webhook URL, readable by this service only ($CREDENTIALS_DIRECTORY).
             LoadCredential=chat-webhook:/etc/gpucluster/secrets/chat-webhook
-            CapabilityBoundingSet=
-            NoNewPrivileges=yes
-            ProtectSystem=strict
-            ProtectHome=yes
-            PrivateTmp=yes
-            PrivateDevices=yes
-            ProtectKernelTunables=yes
-            ProtectKernelModules=yes
-            ProtectControlGroups=yes
-            RestrictNamespaces=yes
-            RestrictRealtime=yes
-            RestrictSUIDSGID=yes
-            LockPersonality=yes
-            SystemCallArchitectures=native
-            RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+            \(SystemdSandbox.lines())
             MemoryMax=256M
 
             [Install]

@@ -17,22 +17,7 @@ enum SocketProxyUnit {
         [Service]
         ExecStart=/lib/systemd/systemd-socket-proxyd --connections-max=\(maxConnections) \(socketPath)
         \(user.map { "DynamicUser=yes\nUser=\($0)\n" } ?? "")LimitNOFILE=\(limitNOFILE)
-        CapabilityBoundingSet=
-        NoNewPrivileges=yes
-        ProtectSystem=strict
-        ProtectHome=yes
-        PrivateTmp=yes
-        PrivateDevices=yes
-        ProtectKernelTunables=yes
-        ProtectKernelModules=yes
-        ProtectControlGroups=yes
-        RestrictNamespaces=yes
-        RestrictRealtime=yes
-        RestrictSUIDSGID=yes
-        LockPersonality=yes
-        MemoryDenyWriteExecute=yes
-        SystemCallArchitectures=native
-        RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+        \(SystemdSandbox.lines())
         MemoryMax=64M
 
         """
