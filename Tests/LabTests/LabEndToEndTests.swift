@@ -53,6 +53,7 @@ struct LabEndToEndTests {
         try lab.forgedSyslog()
         try lab.portSquatters()
         try lab.monitorOnLoopback()
+        try lab.alertReachesChat()
         try lab.lockOutIsUndone()
         try lab.hostDiesMidApply()
     }
@@ -62,6 +63,10 @@ struct LabEndToEndTests {
 /// its JSON summary, commands inside hosts. Each step is one method, run in order.
 final class LabSession: @unchecked Sendable {
     static let spec = Repo.path("Tests/LabTests/lab-cluster.yaml")
+    /// `outside`'s address (the highest free one of the public network, 203.0.113.0/28) and
+    /// the port of the chat stand-in it runs for the alert step.
+    static let outsideAddress = "203.0.113.14"
+    static let chatPort = 8099
 
     struct Step {
         let name: String
@@ -148,6 +153,7 @@ extension LabSession {
         try #require(up.status == 0, "lab up failed: \(up.error)")
         let status = try gpucluster("lab status", ["lab", "status"] + lab)
         #expect(status.status == 0)
+        #expect(status.output.contains(Self.outsideAddress), "outside's address (the chat stand-in's): \(status.output)")
         for h in ["bastion", "gpu01", "gpu02", "backup", "outside"] {
             #expect(status.output.contains("\(h) ") && !status.output.contains("\(h)   down"), "\(h) not up: \(status.output)")
         }
@@ -157,7 +163,20 @@ extension LabSession {
     func render() throws {
         let render = try gpucluster("render", ["render", Self.spec, "-o", project])
         try #require(render.status == 0, "render: \(render.error)")
-        try "agent_cli_binary: \(nodeBinaries)/gpucluster\nagent_binary: \(nodeBinaries)/gpucluster-agent\nnfs_active: false\n".write(toFile: vars, atomically: true, encoding: .utf8)
+        // Alertmanager flushes groups quickly here, so the alert step sees a resolution in seconds.
+        try """
+            agent_cli_binary: \(nodeBinaries)/gpucluster
+            agent_binary: \(nodeBinaries)/gpucluster-agent
+            nfs_active: false
+            alertmanager_group_wait: 5s
+            alertmanager_group_interval: 10s
+
+            """.write(toFile: vars, atomically: true, encoding: .utf8)
+        // The chat notify delivers to: a recording endpoint in the outside namespace (the
+        // admin's secret file, next to the rendered project, never in it).
+        try FileManager.default.createDirectory(atPath: project + "/secrets", withIntermediateDirectories: true)
+        try "http://\(Self.outsideAddress):\(Self.chatPort)/hook\n".write(toFile: project + "/secrets/slack-webhook", atomically: true, encoding: .utf8)
+        chmod(project + "/secrets/slack-webhook", 0o600)
     }
 
     /// First apply: a bare Debian to configured, every host ok.
@@ -198,7 +217,7 @@ extension LabSession {
         let ssh = try outside("ssh -o PreferredAuthentications=password,keyboard-interactive -o PubkeyAuthentication=no -o BatchMode=yes "
                               + "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 alice@203.0.113.5 true")
         #expect(ssh.status == 255 && ssh.error.contains("Permission denied (publickey)"), "password login: \(ssh.error)")
-        for (port, open) in [(22, true), (8080, true), (2049, false), (9855, false), (514, false)] {
+        for (port, open) in [(22, true), (8080, true), (2049, false), (9855, false), (514, false), (9100, false), (9095, false)] {
             let r = try outside("timeout 3 bash -c '</dev/tcp/203.0.113.5/\(port)'")
             #expect((r.status == 0) == open, "port \(port) on the bastion from outside: exit \(r.status) \(r.error)")
         }
@@ -361,6 +380,45 @@ extension LabSession {
             Thread.sleep(forTimeInterval: 1)
         }
         #expect(alertmanagers.contains("\"activeAlertmanagers\":[{\"url\":\"http://127.0.0.1:9093"), "Prometheus reaches Alertmanager: \(alertmanagers)")
+    }
+
+    /// An alert reaches people: gpu01's agent stops (its port's socket too, so nothing starts it
+    /// again), and the chat stand-in in `outside` receives exactly one AgentDown message from
+    /// notify on the bastion; once the agent is back, exactly one resolution.
+    func alertReachesChat() throws {
+        let dir = state + "/chat"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let log = dir + "/log.jsonl"
+        let chat = try Spawned(Binary.gpucluster, ["lab", "exec"] + lab + ["outside", "--", "python3", Repo.path("Tests/notify/chat_endpoint.py"),
+                                                                           String(Self.chatPort), dir + "/mode", log])
+        defer { chat.stop() }
+        func messages(_ kind: String) -> [String] {
+            (Tools.procFile(log) ?? "").split(separator: "\n").compactMap { line -> String? in
+                guard let r = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], r["status"] as? Int == 200,
+                      let body = r["body"] as? String, let text = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String])?["text"]
+                else { return nil }
+                return text.hasPrefix(kind + " AgentDown") && text.contains("gpu01") ? text : nil
+            }
+        }
+        let notifyUp = try exec("bastion", "systemctl is-active gpucluster-notify.service")
+        #expect(notifyUp.output == "active\n", "notify on the bastion: \(notifyUp.output) \(notifyUp.error)")
+        let stopped = try exec("gpu01", "systemctl stop gpucluster-agent-proxy.socket gpucluster-agent-proxy.service gpucluster-agent.service")
+        #expect(stopped.status == 0, "\(stopped.error)")
+        print("lab e2e: gpu01's agent stopped; waiting for AgentDown in the chat (for: 2m) …")
+        let start = Date()
+        while messages("FIRING").isEmpty && Date().timeIntervalSince(start) < 330 { Thread.sleep(forTimeInterval: 5) }
+        times.append(Step(name: "agent down → chat message", seconds: Date().timeIntervalSince(start)))
+        #expect(messages("FIRING").count == 1, "one AgentDown message: \(Tools.procFile(log) ?? "nothing")")
+        let started = try exec("gpu01", "systemctl start gpucluster-agent-proxy.socket gpucluster-agent.service")
+        #expect(started.status == 0, "\(started.error)")
+        let back = Date()
+        while messages("RESOLVED").isEmpty && Date().timeIntervalSince(back) < 180 { Thread.sleep(forTimeInterval: 5) }
+        times.append(Step(name: "agent back → resolution", seconds: Date().timeIntervalSince(back)))
+        Thread.sleep(forTimeInterval: 15)       // a re-send would show up by now
+        #expect(messages("FIRING").count == 1 && messages("RESOLVED").count == 1,
+                "exactly one firing and one resolution: \(messages("FIRING")) \(messages("RESOLVED"))")
+        let status = try exec("bastion", "/usr/local/bin/gpucluster notify status")
+        #expect(status.status == 0 && status.output.contains("dead 0"), "notify status on the bastion: \(status.output) \(status.error)")
     }
 
     /// A firewall that closes SSH from the admins' network: validate refuses the spec …
