@@ -12,6 +12,7 @@ Usage: chat_endpoint.py PORT MODE_FILE LOG_FILE
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, mode_file, log_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -52,7 +53,7 @@ class Handler(BaseHTTPRequestHandler):
                 answer = json.dumps({"ok": True, "ts": ts}).encode()
                 headers["Content-Type"] = "application/json"
             with open(log_file, "a") as f:
-                f.write(json.dumps({"path": self.path, "status": status, "body": body, "ts": ts}) + "\n")
+                f.write(json.dumps({"path": self.path, "status": status, "body": body, "ts": ts, "t": time.time()}) + "\n")
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
