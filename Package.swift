@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "History", dependencies: ["Fleet", .product(name: "GRDB", package: "GRDB.swift")]),
         // The web dashboard: server-rendered HTML, inline SVG charts, JSON API, live updates.
         .target(name: "Dashboard", dependencies: [
-            "Fleet", "FleetSources", "History", "Spec",
+            "Fleet", "FleetSources", "History", "Spec", "Notify", "WebClient",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
         ]),

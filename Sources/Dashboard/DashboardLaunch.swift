@@ -18,6 +18,8 @@ public enum DashboardLaunch {
         public var pollSeconds: Double = 5
         /// CIDR texts; empty means the spec's non-public networks and loopback.
         public var detailFrom: [String] = []
+        /// `gpucluster notify`'s URL: the collector's own conditions go there (no Prometheus needed).
+        public var notifyURL: String?
         public init() {}
     }
 
@@ -58,7 +60,8 @@ public enum DashboardLaunch {
         config.staleAfter = max(30, every * 4)
         config.detailFrom = try detailNetworks(s.detailFrom, spec)
         let monitor = FleetMonitor(source: source, policy: policy, interval: .milliseconds(Int(every * 1000)))
-        return Launched(app: DashboardApp(monitor: monitor, history: history, config: config),
+        return Launched(app: DashboardApp(monitor: monitor, history: history, config: config,
+                                          reporter: s.notifyURL.map { ConditionReporter(notifyURL: $0) }),
                         summary: "\(targets.count) GPU nodes, \(source.name) backend\(history.map { ", history in \($0.path)" } ?? "")")
     }
 

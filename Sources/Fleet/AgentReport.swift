@@ -7,6 +7,7 @@ public struct AgentReport: Decodable, Sendable {
     public var expectedGPUs: Int?
     public var gpu: GPUs
     public var processes: [GPUProcessInfo]
+    public var host: HostCondition?
 
     public struct GPUs: Decodable, Sendable {
         public var backend: String
@@ -63,6 +64,7 @@ extension NodeObservation {
         self.init(name: name, expectedGPUs: expectedGPUs ?? report.expectedGPUs, tags: tags, reachable: true,
                   lastSeen: lastSeen, backend: report.gpu.backend, backendUp: report.gpu.backendUp,
                   backendError: report.gpu.error, driverVersion: report.gpu.driverVersion, gpus: gpus)
+        host = report.host
     }
 
     static func healthProblem(_ g: AgentReport.GPU, xids: [XIDKey: UInt64]) -> String? {

@@ -106,6 +106,8 @@ public struct NodeView: Sendable, Codable, Equatable {
     public var driverVersion: String?
     public var tags: [String]
     public var gpus: [GPUView]
+    /// The host beside its GPUs (load, memory, root filesystem), from the agent's report.
+    public var host: HostCondition?
 
     public init(name: String, up: Bool, problem: String? = nil, lastSeen: Double? = nil, downSince: Double? = nil,
                 expectedGPUs: Int? = nil, backend: String? = nil, driverVersion: String? = nil, tags: [String] = [], gpus: [GPUView] = []) {

@@ -18,6 +18,8 @@ public struct NodeObservation: Sendable, Equatable {
     public var gpus: [GPUObservation]
     /// Values of the report that were out of range and ignored (`bounded(now:)`), shown on the node.
     public var dataProblem: String?
+    /// Load, memory and root filesystem, when the agent reports them.
+    public var host: HostCondition?
 
     public init(name: String, expectedGPUs: Int? = nil, tags: [String] = [], reachable: Bool, problem: String? = nil,
                 lastSeen: Double? = nil, downSince: Double? = nil, backend: String? = nil, backendUp: Bool = true,

@@ -50,6 +50,16 @@ extension NodeObservation {
             o.gpus = Array(o.gpus.prefix(ObservationBounds.maxGPUs))
         }
         for i in o.gpus.indices { o.gpus[i].bound(position: i, now: now, &dropped) }
+        if var h = o.host {
+            if let l = h.load1, !(l.isFinite && (0...1_000_000).contains(l)) { dropped.append("load \(l)"); h.load1 = nil }
+            if let c = h.cpus, !(1...1 << 20).contains(c) { dropped.append("\(c) CPUs"); h.cpus = nil }
+            // Available never above total; a pair that says otherwise is dropped whole.
+            if let t = h.memoryTotalBytes, let a = h.memoryAvailableBytes, a > t || t > 1 << 56 {
+                dropped.append("memory \(a) of \(t)"); h.memoryTotalBytes = nil; h.memoryAvailableBytes = nil
+            }
+            if let t = h.rootTotalBytes, let a = h.rootAvailableBytes, a > t { dropped.append("root filesystem \(a) of \(t)"); h.rootTotalBytes = nil; h.rootAvailableBytes = nil }
+            o.host = h
+        }
         if !dropped.isEmpty {
             let shown = dropped.prefix(5).joined(separator: ", ") + (dropped.count > 5 ? " and \(dropped.count - 5) more" : "")
             o.dataProblem = "ignored implausible values: " + shown

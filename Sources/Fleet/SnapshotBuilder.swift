@@ -65,9 +65,11 @@ public struct SnapshotBuilder: Sendable {
                 gpus.append(GPUView(node: o.name, index: i, uuid: "missing:\(o.name):\(i)", name: "?", state: .down, reason: why))
             }
         }
-        return NodeView(name: o.name, up: o.reachable, problem: nodeProblem ?? o.dataProblem, lastSeen: o.lastSeen,
-                        downSince: o.reachable ? nil : (o.downSince ?? now), expectedGPUs: o.expectedGPUs,
-                        backend: o.backend, driverVersion: o.driverVersion, tags: o.tags, gpus: gpus)
+        var view = NodeView(name: o.name, up: o.reachable, problem: nodeProblem ?? o.dataProblem, lastSeen: o.lastSeen,
+                            downSince: o.reachable ? nil : (o.downSince ?? now), expectedGPUs: o.expectedGPUs,
+                            backend: o.backend, driverVersion: o.driverVersion, tags: o.tags, gpus: gpus)
+        view.host = o.reachable ? o.host : nil
+        return view
     }
 
     public static func number(_ d: Double) -> String {

@@ -12,6 +12,7 @@ public struct NodeSnapshot: Sendable, Codable {
     public var backup: BackupStatus?
     public var backupError: String?
     public var collectors: [CollectorRun] = []
+    public var host: HostCondition?
 
     public init(hostname: String, agentVersion: String, collectedAt: Double, expectedGPUs: Int?) {
         self.hostname = hostname

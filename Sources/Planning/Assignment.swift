@@ -25,6 +25,9 @@ public struct HostAssignment: Sendable {
     public var managementAddress: String?
     /// Where Prometheus (on the monitor host) reaches its agent.
     public var agentAddress: String?
+    /// Prometheus scrapes its agent: the spec's `agent` service is on it (not, say, on a backup
+    /// server that refuses the monitor: scraping it would only raise a permanent AgentDown).
+    public var agentScraped: Bool
     /// Where its node exporter listens, when the spec's `node-exporter` service runs on it.
     public var nodeExporterAddress: String?
     /// Users' homes live here, so their Python toolchains are built here.
@@ -103,6 +106,7 @@ public enum Assignment {
             accepts: spec.acceptRules(for: h),
             managementAddress: spec.address(of: h, seenFrom: spec.bastion).map { "\($0)" },
             agentAddress: spec.address(of: h, seenFrom: spec.hosts(withRole: .monitor).first ?? spec.bastion).map { "\($0)" },
+            agentScraped: spec.services.first { $0.name.value == "agent" }.map { spec.service($0, runsOn: h) } ?? true,
             nodeExporterAddress: nodeExporter(spec).flatMap { s in
                 spec.service(s, runsOn: h) ? spec.address(of: h, seenFrom: spec.hosts(withRole: .monitor).first ?? spec.bastion).map { "\($0)" } : nil
             },

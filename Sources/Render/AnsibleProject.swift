@@ -124,7 +124,8 @@ public enum AnsibleProject {
             })),
             ("gpucluster_agent_port", .int(spec.monitoring.agentPort.value)),
             ("gpucluster_dashboard_port", .int(spec.dashboard.port.value)),
-            ("gpucluster_agents", .list(hosts.compactMap { h in
+            // The agents Prometheus scrapes: where the spec's agent service lets the monitor in.
+            ("gpucluster_agents", .list(hosts.filter(\.agentScraped).compactMap { h in
                 h.agentAddress.map { .map([("name", .string(h.host.name.value)), ("address", .string($0))]) }
             })),
             // Hosts whose node exporter Prometheus scrapes; home_on_nfs: /home should be an NFS mount there.

@@ -19,6 +19,11 @@ enum GrafanaDashboard {
         ("GPUs per user", "count by (user) (\(Metric.gpuUserProcesses.name) > 0)", "none", "timeseries"),
         ("GPU temperature", "max by (node) (\(Metric.gpuTemperatureCelsius.name))", "celsius", "timeseries"),
         ("XID errors (10 min)", "sum by (node, xid) (increase(\(Metric.gpuXidErrorsTotal.name)[10m]))", "none", "timeseries"),
+        // The hosts themselves (node exporter): CPU, memory, the fullest filesystem, network.
+        ("Host CPU busy", "1 - avg by (node) (rate(node_cpu_seconds_total{job=\"node\",mode=\"idle\"}[5m]))", "percentunit", "timeseries"),
+        ("Host memory used", "1 - node_memory_MemAvailable_bytes{job=\"node\"} / node_memory_MemTotal_bytes{job=\"node\"}", "percentunit", "timeseries"),
+        ("Fullest filesystem per host", "max by (node) (1 - node_filesystem_avail_bytes{job=\"node\",fstype!~\"tmpfs|overlay|squashfs\"} / node_filesystem_size_bytes{job=\"node\",fstype!~\"tmpfs|overlay|squashfs\"})", "percentunit", "timeseries"),
+        ("Host network received", "sum by (node) (rate(node_network_receive_bytes_total{job=\"node\",device!=\"lo\"}[5m]))", "Bps", "timeseries"),
         ]
     }
 

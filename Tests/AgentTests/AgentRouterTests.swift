@@ -47,6 +47,10 @@ struct AgentRouterTests {
                 let report = try JSONDecoder().decode(NodeSnapshot.self, from: Data(String(buffer: r.body).utf8))
                 #expect(report.hostname == "node\"<1>" && report.expectedGPUs == 2 && !report.gpu.backendUp)
                 #expect(report.collectors.map(\.name).contains("gpu"))
+                // The host beside its GPUs, from this machine's /proc and statvfs.
+                let host = try #require(report.host)
+                #expect((host.cpus ?? 0) >= 1 && (host.memoryTotalBytes ?? 0) > 1 << 20 && (host.rootTotalBytes ?? 0) > 0, "\(host)")
+                #expect((host.memoryAvailableBytes ?? .max) <= (host.memoryTotalBytes ?? 0))
             }
             try await client.execute(uri: "/healthz", method: .get) { r in
                 #expect(r.status == .ok && String(buffer: r.body) == "ok\n")

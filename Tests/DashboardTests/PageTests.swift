@@ -88,3 +88,22 @@ struct PageTests {
         #expect(bars.contains("<rect") && bars.contains("eve&lt;: 2.5 GPU-h"))
     }
 }
+
+@Suite("Host condition on the node page")
+struct HostConditionPageTests {
+    @Test("load, memory and the root filesystem beside the GPUs; implausible values are dropped and said")
+    func hostLine() async throws {
+        var ok = NodeObservation(name: "gpu01", reachable: true, gpus: [])
+        ok.host = HostCondition(cpus: 64, load1: 3.24, memoryTotalBytes: 512 << 30, memoryAvailableBytes: 392 << 30,
+                                rootTotalBytes: 100 << 30, rootAvailableBytes: 59 << 30)
+        var bad = NodeObservation(name: "gpu02", reachable: true, gpus: [])
+        bad.host = HostCondition(cpus: 0, load1: .nan, memoryTotalBytes: 1 << 30, memoryAvailableBytes: 2 << 30)
+        // What every source does on receipt (NodeMemory.record): bound the outside values.
+        let app = await PageTests.app([ok.bounded(now: 1_000), bad.bounded(now: 1_000)])
+        let page = try #require(await app.page(.node("gpu01"), nonce: "n"))
+        #expect(page.contains("Host: load 3.2 on 64 CPUs · memory 120 of 512 GiB used · / 41 % full"), "\(page)")
+        let other = try #require(await app.page(.node("gpu02"), nonce: "n"))
+        #expect(!other.contains("id=\"host\""), "nothing plausible to show")
+        #expect(other.contains("ignored implausible values") && other.contains("memory"), "the dropped values are named")
+    }
+}

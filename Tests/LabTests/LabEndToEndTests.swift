@@ -390,7 +390,7 @@ extension LabSession {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let log = dir + "/log.jsonl"
         let chat = try Spawned(Binary.gpucluster, ["lab", "exec"] + lab + ["outside", "--", "python3", Repo.path("Tests/notify/chat_endpoint.py"),
-                                                                           String(Self.chatPort), dir + "/mode", log])
+                                                                           String(Self.chatPort), dir + "/mode", log, Self.outsideAddress])
         defer { chat.stop() }
         func messages(_ kind: String) -> [String] {
             (Tools.procFile(log) ?? "").split(separator: "\n").compactMap { line -> String? in

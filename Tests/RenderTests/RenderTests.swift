@@ -256,9 +256,10 @@ struct RenderTests {
         let text = try #require(files.first { $0.path == "grafana/gpucluster-dashboard.json" }?.content)
         let model = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let panels = try #require(model["panels"] as? [[String: Any]])
-        #expect(panels.count == 8)
+        #expect(panels.count == 12, "8 GPU panels and a host row of 4")
         let exprs = panels.compactMap { (($0["targets"] as? [[String: Any]])?.first?["expr"]) as? String }
-        #expect(exprs.count == panels.count && exprs.allSatisfy { $0.contains("gpucluster_") || $0.contains("up{") })
+        #expect(exprs.count == panels.count && exprs.allSatisfy { $0.contains("gpucluster_") || $0.contains("up{") || $0.contains("node_") })
+        #expect(exprs.filter { $0.contains("node_") }.count == 4)
         guard let promtool = Tools.find("promtool") else { Issue.record("promtool missing (scripts/test installs prometheus)"); return }
         var rules = "groups:\n  - name: grafana-panels\n    rules:\n"
         for (i, e) in exprs.enumerated() {

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A stand-in for a Slack-compatible chat service, on 127.0.0.1 only, for notify's tests.
+"""A stand-in for a Slack-compatible chat service, for notify's tests: on 127.0.0.1, or on
+the address given (the lab's `outside` namespace, which has no route beyond the lab).
 
 POST /hook           an incoming webhook: {"text": ...}
 POST /api/chat.postMessage  the chat API: {"channel", "text", "thread_ts"?} -> {"ok": true, "ts": ...}
@@ -7,7 +8,7 @@ POST /api/chat.postMessage  the chat API: {"channel", "text", "thread_ts"?} -> {
 What it answers is read from the MODE file on every request: "ok", "500", "404",
 "429 SECONDS" (with Retry-After). Every request is appended to the LOG file as one JSON line
 {"path", "status", "body", "ts"}; only "status": 200 lines are deliveries.
-Usage: chat_endpoint.py PORT MODE_FILE LOG_FILE
+Usage: chat_endpoint.py PORT MODE_FILE LOG_FILE [ADDRESS]
 """
 import json
 import sys
@@ -16,6 +17,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, mode_file, log_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+address = sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1"
 lock = threading.Lock()
 counter = [0]
 
@@ -62,6 +64,6 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(answer)
 
 
-server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-print("listening on http://127.0.0.1:%d" % port, flush=True)
+server = ThreadingHTTPServer((address, port), Handler)
+print("listening on http://%s:%d" % (address, port), flush=True)
 server.serve_forever()

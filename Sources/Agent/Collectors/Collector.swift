@@ -16,6 +16,7 @@ public enum Collectors {
             GPUProcessCollector(inspector: ProcessInspector(procRoot: config.procRoot), passwdFile: config.passwdFile),
             SmartCollector(smartctl: config.smartctlPath, interval: config.smartInterval),
             BackupCollector(statePath: config.backupStatePath),
+            HostCollector(procRoot: config.procRoot),
             AgentSelfCollector(),
         ]
     }

@@ -1,3 +1,4 @@
+import NodeReport
 import Fleet
 
 /// /node/NAME and /user/NAME: the live parts (re-rendered on each update).
@@ -12,7 +13,9 @@ enum DetailPages {
             h += "<b>down</b>\(n.downSince.map { " for " + SnapshotBuilder.duration(now - $0) } ?? ""): \(HTML.escape(n.problem ?? "unreachable"))"
             if let l = n.lastSeen { h += " · last report \(HTML.time(l))" }
         }
-        h += "</p><table class=\"board\">" + BoardView.row(n, now: now) + "</table>"
+        h += "</p>"
+        if let host = n.host { h += Self.host(host) }
+        h += "<table class=\"board\">" + BoardView.row(n, now: now) + "</table>"
         h += "<h2>Processes</h2><table class=\"list\" id=\"processes\"><tr><th>GPU</th><th>PID</th><th>User</th><th>Job</th><th>Memory</th><th>Started</th><th>Command</th></tr>"
         for g in n.gpus {
             for p in g.processes {
@@ -22,6 +25,19 @@ enum DetailPages {
             }
         }
         return h + "</table>"
+    }
+
+    /// "load 3.2 on 64 CPUs · memory 120 of 512 GiB used · / 41 % full" (the parts reported).
+    static func host(_ h: HostCondition) -> String {
+        var parts: [String] = []
+        if let l = h.load1 { parts.append("load \(SnapshotBuilder.number((l * 10).rounded() / 10))" + (h.cpus.map { " on \($0) CPUs" } ?? "")) }
+        if let t = h.memoryTotalBytes, let a = h.memoryAvailableBytes, t > 0, a <= t {
+            parts.append("memory \((t - a) >> 30) of \(t >> 30) GiB used")
+        }
+        if let t = h.rootTotalBytes, let a = h.rootAvailableBytes, t > 0, a <= t {
+            parts.append("/ \(HTML.percent(Double(t - a) / Double(t) * 100)) % full")
+        }
+        return parts.isEmpty ? "" : "<p id=\"host\">Host: \(parts.joined(separator: " · "))</p>"
     }
 
     static func user(_ name: String, _ s: ClusterSnapshot, now: Double) -> String {

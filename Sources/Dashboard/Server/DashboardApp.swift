@@ -50,15 +50,21 @@ public final class DashboardApp: Sendable {
         static let maxViews = 256
     }
 
-    public init(monitor: FleetMonitor, history: HistoryStore?, config: Config) {
+    /// Raises the core conditions without Prometheus (`dashboard --notify URL`).
+    let reporter: ConditionReporter?
+
+    public init(monitor: FleetMonitor, history: HistoryStore?, config: Config, reporter: ConditionReporter? = nil) {
         self.monitor = monitor
         self.history = history
         self.config = config
+        self.reporter = reporter
     }
 
-    /// The collection loop: rounds on the monitor's interval, each recorded in history.
+    /// The collection loop: rounds on the monitor's interval, each recorded in history and,
+    /// with `--notify`, its conditions handed to notify.
     public func runCollection() async {
         await monitor.run { [self] snap in
+            await reporter?.report(snap)
             guard let history else { return }
             do {
                 try await history.record(snap, interval: Double(monitor.interval.components.seconds))

@@ -29,6 +29,8 @@ struct DashboardCommand: AsyncParsableCommand {
     var unixSocket: String?
     @Option(help: "Serve the public network (no process detail) on this Unix socket too.")
     var publicUnixSocket: String?
+    @Option(help: "Hand node down, GPU lost/missing/unhealthy and idle-held conditions to gpucluster notify here (http://127.0.0.1:9095): alerts without Prometheus.")
+    var notify: String?
 
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0…65535") }
@@ -38,6 +40,9 @@ struct DashboardCommand: AsyncParsableCommand {
         if publicUnixSocket != nil && unixSocket == nil { throw ValidationError("--public-unix-socket needs --unix-socket") }
         if let interval, !(0.2...3600).contains(interval) { throw ValidationError("--interval must be 0.2…3600 seconds") }
         guard (0.2...600).contains(poll) else { throw ValidationError("--poll must be 0.2…600 seconds") }
+        if let n = notify, !(n.hasPrefix("http://") || n.hasPrefix("https://")) || n.utf8.count > 2048 {
+            throw ValidationError("--notify must be an http(s) URL")
+        }
         if let p = prometheus, !(p.hasPrefix("http://") || p.hasPrefix("https://")) || p.utf8.count > 2048 {
             throw ValidationError("--prometheus must be an http(s) URL")
         }
@@ -54,6 +59,7 @@ struct DashboardCommand: AsyncParsableCommand {
         settings.timeoutSeconds = fleet.timeout
         settings.pollSeconds = poll
         settings.detailFrom = detailFrom
+        settings.notifyURL = notify
         let launched: DashboardLaunch.Launched
         do { launched = try DashboardLaunch.make(spec, settings) } catch {
             printError("gpucluster dashboard: \(error)")
