@@ -8,6 +8,12 @@ public struct AgentReport: Decodable, Sendable {
     public var gpu: GPUs
     public var processes: [GPUProcessInfo]
     public var host: HostCondition?
+    /// On the backup server: when a backup last succeeded (the rest of its state is not read).
+    public var backup: Backup?
+
+    public struct Backup: Decodable, Sendable {
+        public var lastSuccess: Double?
+    }
 
     public struct GPUs: Decodable, Sendable {
         public var backend: String
@@ -65,6 +71,7 @@ extension NodeObservation {
                   lastSeen: lastSeen, backend: report.gpu.backend, backendUp: report.gpu.backendUp,
                   backendError: report.gpu.error, driverVersion: report.gpu.driverVersion, gpus: gpus)
         host = report.host
+        backupLastSuccess = report.backup?.lastSuccess
     }
 
     static func healthProblem(_ g: AgentReport.GPU, xids: [XIDKey: UInt64]) -> String? {

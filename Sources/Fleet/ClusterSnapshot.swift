@@ -108,6 +108,8 @@ public struct NodeView: Sendable, Codable, Equatable {
     public var gpus: [GPUView]
     /// The host beside its GPUs (load, memory, root filesystem), from the agent's report.
     public var host: HostCondition?
+    /// On the backup server: when a backup last succeeded (Unix s).
+    public var backupLastSuccess: Double?
 
     public init(name: String, up: Bool, problem: String? = nil, lastSeen: Double? = nil, downSince: Double? = nil,
                 expectedGPUs: Int? = nil, backend: String? = nil, driverVersion: String? = nil, tags: [String] = [], gpus: [GPUView] = []) {

@@ -1,5 +1,6 @@
 /// The core conditions the dashboard's own collector raises, for a lab without Prometheus:
-/// a node down, a GPU lost or missing, a GPU unhealthy, a GPU held idle (a notice). Pure:
+/// a node down, a GPU lost or missing, a GPU unhealthy, a stale backup (none successful for
+/// 26 h, as the Prometheus rule), a GPU held idle (a notice). Pure:
 /// decided from a snapshot; `ConditionTracker` gives each a stable start across rounds.
 public struct Condition: Sendable, Equatable, Hashable {
     public var name: String
@@ -12,9 +13,16 @@ public struct Condition: Sendable, Equatable, Hashable {
     /// Which condition this is across rounds.
     public var key: String { [name, node, gpu ?? ""].joined(separator: "/") }
 
+    /// A backup older than this is stale (the daily run missed, with two hours' grace).
+    public static let backupMaxAge: Double = 26 * 3600
+
     public static func of(_ s: ClusterSnapshot) -> [Condition] {
         var out: [Condition] = []
         for n in s.nodes {
+            if n.up, let last = n.backupLastSuccess, s.takenAt - last > backupMaxAge {
+                out.append(Condition(name: "BackupStale", node: n.name, gpu: nil, severity: "critical",
+                                     summary: "No successful backup for \(SnapshotBuilder.duration(s.takenAt - last)) (on \(n.name))"))
+            }
             guard n.up else {
                 out.append(Condition(name: "NodeDown", node: n.name, gpu: nil, severity: "critical",
                                      summary: "\(n.name) does not answer (\(n.problem ?? "agent unreachable"))"))

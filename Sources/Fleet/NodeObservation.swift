@@ -20,6 +20,8 @@ public struct NodeObservation: Sendable, Equatable {
     public var dataProblem: String?
     /// Load, memory and root filesystem, when the agent reports them.
     public var host: HostCondition?
+    /// On the backup server: when a backup last succeeded (Unix s).
+    public var backupLastSuccess: Double?
 
     public init(name: String, expectedGPUs: Int? = nil, tags: [String] = [], reachable: Bool, problem: String? = nil,
                 lastSeen: Double? = nil, downSince: Double? = nil, backend: String? = nil, backendUp: Bool = true,

@@ -45,6 +45,7 @@ extension NodeObservation {
         }
         if let t = o.lastSeen, !ObservationBounds.isTime(t, now: now) { dropped.append("last seen \(t)"); o.lastSeen = nil }
         if let t = o.downSince, !ObservationBounds.isTime(t, now: now) { o.downSince = nil }
+        if let t = o.backupLastSuccess, !ObservationBounds.isTime(t, now: now) { dropped.append("last backup \(t)"); o.backupLastSuccess = nil }
         if o.gpus.count > ObservationBounds.maxGPUs {
             dropped.append("\(o.gpus.count - ObservationBounds.maxGPUs) GPUs over \(ObservationBounds.maxGPUs)")
             o.gpus = Array(o.gpus.prefix(ObservationBounds.maxGPUs))

@@ -69,6 +69,7 @@ public struct SnapshotBuilder: Sendable {
                             downSince: o.reachable ? nil : (o.downSince ?? now), expectedGPUs: o.expectedGPUs,
                             backend: o.backend, driverVersion: o.driverVersion, tags: o.tags, gpus: gpus)
         view.host = o.reachable ? o.host : nil
+        view.backupLastSuccess = o.backupLastSuccess
         return view
     }
 

@@ -179,7 +179,8 @@ struct BackupRsyncTests {
         if let why = Self.noRsync { print("backup rsync tests: SKIPPED: \(why)"); return }
         let f = try Fixture()
         try FileManager.default.createDirectory(atPath: f.config.destination, withIntermediateDirectories: true)
-        let fd = open(f.config.destination + "/.lock", O_RDWR | O_CREAT, 0o600)
+        // Close-on-exec: a child another test spawns meanwhile must not inherit (and hold) the lock.
+        let fd = open(f.config.destination + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         #expect(fd >= 0 && flock(fd, LOCK_EX) == 0)
         final class Outcome: @unchecked Sendable {
             let lock = NSLock()

@@ -29,6 +29,20 @@ struct ConditionTests {
         #expect(Condition.of(Self.snapshot(gpu01Up: true, t: 1)).allSatisfy { $0.node == "gpu02" })
     }
 
+    @Test("a backup server whose last success is over 26 hours old raises BackupStale; a fresh one does not")
+    func backupStale() {
+        var s = Self.snapshot(gpu01Up: true, t: 200_000)
+        s.nodes.append(NodeView(name: "backup", up: true, gpus: []))
+        s.nodes[2].backupLastSuccess = 200_000 - 27 * 3600
+        #expect(Condition.of(s).filter { $0.name == "BackupStale" }.map(\.node) == ["backup"])
+        s.nodes[2].backupLastSuccess = 200_000 - 3600
+        #expect(!Condition.of(s).contains { $0.name == "BackupStale" })
+        // From an agent's report, as the embedded source reads it.
+        let report = try? JSONDecoder().decode(AgentReport.self, from: Data(#"{"gpu":{"backend":"none","backendUp":false,"gpus":[]},"processes":[],"backup":{"version":1,"lastSuccess":1000}}"#.utf8))
+        let o = report.map { NodeObservation(name: "backup", expectedGPUs: nil, tags: [], report: $0, lastSeen: 2000) }
+        #expect(o?.backupLastSuccess == 1000)
+    }
+
     @Test("the tracker keeps each condition's start, and reports an ended one as resolved for a few rounds")
     func tracker() {
         var t = ConditionTracker(resendRounds: 3)

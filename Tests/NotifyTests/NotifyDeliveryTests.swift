@@ -76,7 +76,7 @@ struct NotifyDeliveryTests {
         return ok()
     }
 
-    @Test("500, then 429 with Retry-After, then the chat is down and notify is killed with -9: every alert arrives exactly once, in order per group")
+    @Test("500, then 429 with Retry-After, then the chat is down for a minute and notify is killed with -9: every alert arrives exactly once, in order per group")
     func exactlyOnceThroughFaults() async throws {
         let dir = try Self.tempDir()
         let chat = try Chat(dir: dir)
@@ -101,13 +101,15 @@ struct NotifyDeliveryTests {
         try chat.mode("429 3")
         for i in 3..<5 { try await deliver(i) }
         try await Task.sleep(for: .seconds(2))
-        chat.stop()                                           // the chat service is down
+        chat.stop()                                           // the chat service is down …
+        let downAt = Date()
         for i in 5..<8 { try await deliver(i) }
         kill(notify.child.pid, SIGKILL)                        // notify dies mid-way
         notify.stop()
         notify = try Self.serve(config)                        // and comes back on the same outbox
         for i in 8..<10 { try await deliver(i) }
-        try await Task.sleep(for: .seconds(5))                 // still down for a while
+        // … for a minute in all.
+        try await Task.sleep(for: .milliseconds(Int(max(5, 60 - Date().timeIntervalSince(downAt)) * 1000)))
         #expect(chat.delivered.isEmpty, "nothing can have been delivered yet")
         try chat.mode("ok")
         try chat.start()
