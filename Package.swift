@@ -124,7 +124,7 @@ let package = Package(
         // Grafana and the Prometheus source query is one a real collection exports.
         .testTarget(name: "ContractTests", dependencies: ["NodeReport", "Agent", "GPU", "Render", "FleetSources", "Spec", "TestSupport"]),
         .testTarget(name: "NotifyTests", dependencies: [
-            "Notify", "WebClient", "HostSystem", "TestSupport", "gpucluster",
+            "Notify", "WebClient", "HostSystem", "GPU", "TestSupport", "gpucluster",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "DashboardTests", dependencies: [

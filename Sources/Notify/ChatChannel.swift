@@ -57,9 +57,19 @@ public struct ChatSender: Sendable {
         guard c.kind == .api else { return .delivered(ts: nil) }
         // The API answers 200 with {"ok": false, "error": …} for most failures.
         guard let obj = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any] else { return .failed("the API's answer is not JSON") }
-        if obj["ok"] as? Bool == true { return .delivered(ts: (obj["ts"] as? String).map { String($0.prefix(64)) }) }
+        if obj["ok"] as? Bool == true { return .delivered(ts: Self.messageID(obj["ts"])) }
         let error = (obj["error"] as? String).map { String($0.prefix(100)) } ?? "not ok"
         return error == "ratelimited" ? .retryAfter(30, error) : .failed(error)
+    }
+
+    /// A message id worth keeping: it goes back to the chat as `thread_ts` and is shown by
+    /// `notify status`, so only a short token of `[0-9A-Za-z._-]` (Slack's look like
+    /// "1700000000.123456"); anything else is dropped and the resolution becomes a new message.
+    static func messageID(_ value: Any?) -> String? {
+        guard let ts = value as? String, (1...64).contains(ts.utf8.count),
+              ts.unicodeScalars.allSatisfy({ ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) })
+        else { return nil }
+        return ts
     }
 
     /// Seconds from a Retry-After header (delta-seconds), 1…3600; 30 when absent or unreadable.

@@ -83,8 +83,9 @@ public final class AgentProcess: @unchecked Sendable {
     public let child: Spawned
     public let port: Int
 
-    public init(arguments: [String], environment: [String: String] = [:]) throws {
-        child = try Spawned(Binary.gpucluster, ["agent", "--host", "127.0.0.1", "--port", "0", "--smartctl", ""] + arguments,
+    /// `port: 0` takes a free one; a given port lets a test restart an agent where Prometheus scrapes it.
+    public init(arguments: [String], environment: [String: String] = [:], port: Int = 0) throws {
+        child = try Spawned(Binary.gpucluster, ["agent", "--host", "127.0.0.1", "--port", String(port), "--smartctl", ""] + arguments,
                             environment: environment, captureStdout: true)
         let pattern = #"listening on http://127\.0\.0\.1:([0-9]+)"#
         guard let text = child.readUntil(pattern, seconds: 20),

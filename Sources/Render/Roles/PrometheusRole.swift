@@ -75,6 +75,11 @@ struct PrometheusRole: AnsibleRole {
                 state: reloaded
 
             """,
+             defaults: """
+            # Where Alertmanager listens (loopback on this host, as the alertmanager role sets it).
+            prometheus_alertmanager_address: 127.0.0.1:9093
+
+            """,
              templates: [("prometheus.yml.j2", """
             # {{ ansible_managed }}
             global:
@@ -87,7 +92,7 @@ struct PrometheusRole: AnsibleRole {
             alerting:
               alertmanagers:
                 - static_configs:
-                    - targets: ["127.0.0.1:9093"]
+                    - targets: ["{{ prometheus_alertmanager_address }}"]
 
             scrape_configs:
               - job_name: gpucluster-agent
