@@ -93,9 +93,15 @@ let package = Package(
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Probes from the machine they run on: TCP connect scans and UDP probes with nmap's verdicts,
+        // an SSH server's version and KEXINIT. Sockets only (no Foundation), so the node binary can carry it.
+        .target(name: "Probe"),
+        // `gpucluster audit`: what the spec says each port, sshd and host must look like from
+        // this vantage point, checked by probing the running cluster (never reading `render`'s files).
+        .target(name: "Audit", dependencies: ["Spec", "Probe", "HostSystem"]),
         // The thin executable: one struct per command.
         .executableTarget(name: "gpucluster", dependencies: [
-            "Spec", "Planning", "Agent", "AgentCommandLine", "GPU", "HostSystem", "NodeReport", "WebClient", "Fleet", "FleetSources", "History", "Dashboard", "Demo", "Render", "Apply", "Lab", "Backup", "Notify",
+            "Spec", "Planning", "Agent", "AgentCommandLine", "GPU", "HostSystem", "NodeReport", "WebClient", "Fleet", "FleetSources", "History", "Dashboard", "Demo", "Render", "Apply", "Lab", "Backup", "Notify", "Audit", "Probe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The node agent alone (what the agent role installs on every node).
@@ -123,6 +129,7 @@ let package = Package(
         // The contract between the agent and its consumers: every metric the rendered alert rules,
         // Grafana and the Prometheus source query is one a real collection exports.
         .testTarget(name: "ContractTests", dependencies: ["NodeReport", "Agent", "GPU", "Render", "FleetSources", "Spec", "TestSupport"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Probe", "Spec", "HostSystem", "TestSupport", "gpucluster"]),
         .testTarget(name: "NotifyTests", dependencies: [
             "Notify", "WebClient", "HostSystem", "GPU", "TestSupport", "gpucluster",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

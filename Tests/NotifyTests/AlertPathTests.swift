@@ -8,24 +8,10 @@ import TestSupport
 /// an agent on the simulated NVML and Debian's node exporter, scraped by Prometheus with the
 /// rendered prometheus.yml and alert rules, Alertmanager with the rendered config, posting to
 /// `gpucluster notify serve`, which talks to the chat stand-in's API. The rendered templates
-/// are filled in by Ansible's own template module with the rendered group_vars and role
+/// are filled in by Ansible's own template module (`AnsibleTemplate`) with the rendered group_vars and role
 /// defaults; only addresses, ports and timings are overridden, so the test runs in seconds.
 @Suite("Alert path: agent → Prometheus → Alertmanager → notify → chat", .serialized)
 struct AlertPathTests {
-    /// Fills a rendered template with Ansible itself, variables layered as Ansible would
-    /// (group_vars, then role defaults, then the test's overrides as extra vars).
-    static func ansibleTemplate(_ src: String, _ dest: String, vars: [String], overrides: [String: Any], work: String) throws {
-        let ansible = try #require(Tools.find("ansible"), "ansible is not installed (scripts/test puts it in .venv)")
-        let extra = work + "/overrides-\(UUID().uuidString).json"
-        try JSONSerialization.data(withJSONObject: overrides).write(to: URL(fileURLWithPath: extra))
-        var args = ["localhost", "-i", "localhost,", "-c", "local", "-m", "ansible.builtin.template", "-a", "src=\(src) dest=\(dest)",
-                    "-e", "ansible_python_interpreter=\(Repo.path(".venv/bin/python"))"]
-        for v in vars + [extra] { args += ["-e", "@" + v] }
-        let r = try Tools.run(ansible, args, environment: ["ANSIBLE_HOME": work + "/ansible", "ANSIBLE_LOCAL_TEMP": work + "/ansible/tmp",
-                                                          "ANSIBLE_LOCALHOST_WARNING": "False", "ANSIBLE_NOCOLOR": "1"], timeout: 120)
-        try #require(r.status == 0, "ansible template \(src): \(r.output) \(r.error)")
-    }
-
     @Test("the agent stops: exactly one FIRING AgentDown reaches the chat; it comes back: one RESOLVED, in the firing message's thread")
     func agentDownFiresAndResolves() async throws {
         guard let prometheus = Tools.find("prometheus"), let nodeExporter = Tools.find("prometheus-node-exporter"),
@@ -65,8 +51,8 @@ struct AlertPathTests {
         ]
         let vars = [project + "/inventory/group_vars/all.yml", project + "/roles/alertmanager/defaults/main.yml",
                     project + "/roles/prometheus/defaults/main.yml"]
-        try Self.ansibleTemplate(project + "/roles/prometheus/templates/prometheus.yml.j2", dir + "/prometheus.yml", vars: vars, overrides: overrides, work: dir)
-        try Self.ansibleTemplate(project + "/roles/alertmanager/templates/alertmanager.yml.j2", dir + "/alertmanager.yml", vars: vars, overrides: overrides, work: dir)
+        try AnsibleTemplate.fill(project + "/roles/prometheus/templates/prometheus.yml.j2", into: dir + "/prometheus.yml", vars: vars, overrides: overrides, work: dir)
+        try AnsibleTemplate.fill(project + "/roles/alertmanager/templates/alertmanager.yml.j2", into: dir + "/alertmanager.yml", vars: vars, overrides: overrides, work: dir)
         // The rendered rules, with every `for:` shortened to 3 s (2 minutes of AgentDown is too long to wait for).
         let rules = try String(contentsOfFile: project + "/roles/prometheus/files/gpucluster.rules.yml", encoding: .utf8)
         let shortened = rules.replacingOccurrences(of: #"for: [0-9]+[smh]"#, with: "for: 3s", options: .regularExpression)

@@ -1,8 +1,9 @@
 import Spec
 
-/// sshd: keys only. A drop-in named 00-… is read first, and sshd keeps the first value it
-/// reads, so ours wins over distribution drop-ins (cloud-init's 50-…). Checked with `sshd -t`
-/// before it replaces anything.
+/// sshd: keys only, modern algorithms only (role defaults an inventory can override). A
+/// drop-in named 00-… is read first, and sshd keeps the first value it reads, so ours wins
+/// over distribution drop-ins (cloud-init's 50-…). Checked with `sshd -t` before it replaces
+/// anything.
 struct SSHDRole: AnsibleRole {
     let name = "sshd"
 
@@ -34,6 +35,36 @@ struct SSHDRole: AnsibleRole {
                 state: reloaded
 
             """,
+             defaults: """
+            # The SSH crypto policy (OpenSSH 9.2, Debian 12): post-quantum and curve25519 key
+            # exchange, AEAD or CTR ciphers, encrypt-then-MAC SHA-2 MACs, ed25519 host keys
+            # (add rsa-sha2-512 and an RSA key of 3072 bits or more for old clients).
+            sshd_kex_algorithms:
+              - sntrup761x25519-sha512@openssh.com
+              - curve25519-sha256
+              - curve25519-sha256@libssh.org
+            sshd_ciphers:
+              - chacha20-poly1305@openssh.com
+              - aes256-gcm@openssh.com
+              - aes128-gcm@openssh.com
+              - aes256-ctr
+              - aes192-ctr
+              - aes128-ctr
+            sshd_macs:
+              - hmac-sha2-256-etm@openssh.com
+              - hmac-sha2-512-etm@openssh.com
+            sshd_host_key_algorithms:
+              - ssh-ed25519
+              - ssh-ed25519-cert-v01@openssh.com
+              - rsa-sha2-512
+              - rsa-sha2-256
+            sshd_host_keys:
+              - /etc/ssh/ssh_host_ed25519_key
+            sshd_max_auth_tries: 3
+            sshd_allow_tcp_forwarding: true
+            sshd_allow_agent_forwarding: false
+
+            """,
              templates: [("00-gpucluster.conf.j2", """
             # {{ ansible_managed }}
             # Logins by SSH key only (gpucluster). Read before the distribution's drop-ins.
@@ -43,7 +74,22 @@ struct SSHDRole: AnsibleRole {
             KbdInteractiveAuthentication no
             PermitEmptyPasswords no
             PermitRootLogin prohibit-password
-            MaxAuthTries 4
+            MaxAuthTries {{ sshd_max_auth_tries }}
+            # The key fingerprint of every login goes to the log sink.
+            LogLevel VERBOSE
+
+            # Modern algorithms only; `gpucluster audit` checks what the server really offers.
+            KexAlgorithms {{ sshd_kex_algorithms | join(',') }}
+            Ciphers {{ sshd_ciphers | join(',') }}
+            MACs {{ sshd_macs | join(',') }}
+            HostKeyAlgorithms {{ sshd_host_key_algorithms | join(',') }}
+            {% for key in sshd_host_keys %}
+            HostKey {{ key }}
+            {% endfor %}
+
+            # Tunnels (Jupyter, TensorBoard, VS Code Remote) keep working; agent and X11 forwarding do not.
+            AllowTcpForwarding {{ 'yes' if sshd_allow_tcp_forwarding else 'no' }}
+            AllowAgentForwarding {{ 'yes' if sshd_allow_agent_forwarding else 'no' }}
             X11Forwarding no
 
             """)])
