@@ -33,7 +33,7 @@ public struct AuditContext: Sendable {
 
 /// The probes, behind one seam.
 public protocol Probing: Sendable {
-    func tcp(_ address: String, ports: [Int], progress: @Sendable (Int, Int) -> Void) throws -> [Int: PortState]
+    func tcp(_ address: String, ports: [Int], progress: @escaping @Sendable (Int, Int) -> Void) throws -> [Int: PortState]
     func udp(_ address: String, ports: [Int]) -> [Int: PortState]
     func sshHello(_ address: String, port: Int) throws -> SSHServerHello
     func sshMethods(_ address: String, port: Int, user: String) -> SSHAuthMethods.Answer
@@ -43,7 +43,7 @@ public struct LiveProbing: Probing {
     public var scan: TCPConnectScan
     public var udpProbe: UDPProbe
     public init(scan: TCPConnectScan = TCPConnectScan(), udpProbe: UDPProbe = UDPProbe()) { self.scan = scan; self.udpProbe = udpProbe }
-    public func tcp(_ address: String, ports: [Int], progress: @Sendable (Int, Int) -> Void) throws -> [Int: PortState] {
+    public func tcp(_ address: String, ports: [Int], progress: @escaping @Sendable (Int, Int) -> Void) throws -> [Int: PortState] {
         try scan.scan(address, ports: ports, progress: progress)
     }
     public func udp(_ address: String, ports: [Int]) -> [Int: PortState] { udpProbe.probe(address, ports: ports) }

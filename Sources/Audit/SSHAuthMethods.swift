@@ -37,7 +37,7 @@ public enum SSHAuthMethods {
         let rest = stderr[r.upperBound...].prefix(300)
         guard let close = rest.firstIndex(of: ")") else { return nil }
         let names = rest[..<close].split(separator: ",").map(String.init)
-        guard names.allSatisfy({ n in !n.isEmpty && n.count <= 40 && n.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-@.".contains($0)) } }) else { return nil }
+        guard !names.isEmpty, names.allSatisfy({ n in !n.isEmpty && n.count <= 40 && n.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-@.".contains($0)) } }) else { return nil }
         return names
     }
 }

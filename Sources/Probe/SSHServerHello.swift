@@ -13,6 +13,10 @@ public struct SSHServerHello: Sendable, Equatable, Codable {
     public var macs: [String]
     public var compression: [String]
 
+    public init(banner: String, kex: [String], hostKeys: [String], ciphers: [String], macs: [String], compression: [String]) {
+        self.banner = banner; self.kex = kex; self.hostKeys = hostKeys; self.ciphers = ciphers; self.macs = macs; self.compression = compression
+    }
+
     public struct Failure: Error, CustomStringConvertible, Equatable { public let description: String }
 
     /// Parses the bytes a server sent: optional lines before the version line (allowed by the

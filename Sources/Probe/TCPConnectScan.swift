@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
+import Synchronization
 
 /// What a probe found, in nmap's words (`nmap -sT`, `nmap -sU`), so that results compare.
 public enum PortState: String, Sendable, Codable, Comparable {
@@ -33,7 +35,7 @@ public struct TCPConnectScan: Sendable {
     public var initialTimeout: Double
     public var retries: Int
 
-    public init(window: Int = 8192, minTimeout: Double = 0.1, maxTimeout: Double = 1.5, initialTimeout: Double = 1.0, retries: Int = 1) {
+    public init(window: Int = 16384, minTimeout: Double = 0.1, maxTimeout: Double = 1.5, initialTimeout: Double = 1.0, retries: Int = 1) {
         self.window = max(1, window); self.minTimeout = minTimeout; self.maxTimeout = max(minTimeout, maxTimeout)
         self.initialTimeout = initialTimeout; self.retries = max(0, retries)
     }
@@ -42,20 +44,45 @@ public struct TCPConnectScan: Sendable {
 
     /// Scans `ports` (1…65535; others are dropped) of an IPv4 address. `progress(done, total)`
     /// is called at most every 1/20 of the work. The ports listed first are probed first: put
-    /// the ones expected open there, their answers set the timeout for the rest.
-    public func scan(_ address: String, ports: [Int], progress: (Int, Int) -> Void = { _, _ in }) throws(Failure) -> [Int: PortState] {
+    /// the ones expected open there, their answers set the timeout for the rest. The ports are
+    /// dealt to one shard per CPU (at most 4), each with its share of the window: connect()
+    /// costs kernel time, which one thread alone would make the limit.
+    public func scan(_ address: String, ports: [Int], progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(Failure) -> [Int: PortState] {
         guard let target = IPv4Socket.address(address, port: 0) else { throw Failure(description: "not an IPv4 address: \(address)") }
         var seen = Set<Int>()
         let todo = ports.filter { (1...65535).contains($0) && seen.insert($0).inserted }
         let width = min(window, IPv4Socket.raiseFileLimit() - 64)
         guard width > 0 else { throw Failure(description: "no file descriptors left for probes") }
+        let shards = max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), todo.count / 1024))
+        let rtt = SharedRoundTrip(RoundTrip(initial: initialTimeout, min: minTimeout, max: maxTimeout))
+        if shards == 1 { return try scan(target, todo, width: width, rtt: rtt, progress: progress) }
+        let done = Mutex(0)
+        let results = Mutex<[Result<[Int: PortState], Failure>]>([])
+        DispatchQueue.concurrentPerform(iterations: shards) { k in
+            let mine = stride(from: k, to: todo.count, by: shards).map { todo[$0] }
+            var last = 0
+            let r = Result { () throws(Failure) in
+                try scan(target, mine, width: width / shards, rtt: rtt) { d, _ in
+                    let total = done.withLock { $0 += d - last; return $0 }
+                    last = d
+                    progress(total, todo.count)
+                }
+            }
+            results.withLock { $0.append(r) }
+        }
+        var merged: [Int: PortState] = [:]
+        for r in results.withLock({ $0 }) { merged.merge(try r.get()) { a, _ in a } }
+        return merged
+    }
 
+    /// One shard: its own sockets and poll loop; the round-trip estimate is shared, so the
+    /// shard that probes the open ports sets the timeout for all.
+    func scan(_ target: sockaddr_in, _ todo: [Int], width: Int, rtt shared: SharedRoundTrip, progress: (Int, Int) -> Void) throws(Failure) -> [Int: PortState] {
         var result: [Int: PortState] = [:]
         var queue = todo.map { (port: $0, attempt: 0) }
         var next = 0
         struct Probe { var fd: Int32; var port: Int; var attempt: Int; var sent: Double }
         var inFlight: [Probe] = []
-        var rtt = RoundTrip(initial: initialTimeout, min: minTimeout, max: maxTimeout)
         var reported = 0
         let step = max(1, todo.count / 20)
 
@@ -76,6 +103,8 @@ public struct TCPConnectScan: Sendable {
                 }
                 next += 1
             }
+            let rtt = shared.current()
+            var samples: [Double] = []
             var fds = inFlight.map { pollfd(fd: $0.fd, events: Int16(POLLOUT), revents: 0) }
             let now = Clock.now()
             let soonest = inFlight.map { $0.sent + rtt.timeout(attempt: $0.attempt) }.min() ?? now
@@ -91,7 +120,7 @@ public struct TCPConnectScan: Sendable {
                     if state == .open { IPv4Socket.abortOnClose(p.fd) }
                     close(p.fd)
                     if let state {
-                        rtt.sample(after - p.sent)
+                        samples.append(after - p.sent)
                         result[p.port] = state
                     } else if p.attempt < retries {
                         queue.append((p.port, p.attempt + 1))
@@ -106,6 +135,7 @@ public struct TCPConnectScan: Sendable {
                 }
             }
             inFlight = keep
+            if !samples.isEmpty { shared.add(samples) }
             if result.count - reported >= step || result.count == todo.count {
                 reported = result.count
                 progress(result.count, todo.count)
@@ -139,6 +169,14 @@ struct RoundTrip {
         let base = srtt.map { Swift.min(max, Swift.max(min, $0 + 4 * rttvar)) } ?? initial
         return attempt == 0 ? base : Swift.min(base * Double(1 << Swift.min(attempt, 4)), max * 2)
     }
+}
+
+/// The estimate the shards share (read once per poll round, samples added after it).
+final class SharedRoundTrip: Sendable {
+    private let state: Mutex<RoundTrip>
+    init(_ r: RoundTrip) { state = Mutex(r) }
+    func current() -> RoundTrip { state.withLock { $0 } }
+    func add(_ samples: [Double]) { state.withLock { r in for s in samples { r.sample(s) } } }
 }
 
 enum Clock {

@@ -96,14 +96,14 @@ struct AuditScanCommand: ParsableCommand {
     var udp = ""
 
     @Option(help: "Connects in flight at most.")
-    var window = 8192
+    var window = 16384
 
     @Flag(help: "Print every port's state as JSON.")
     var json = false
 
     func run() throws {
         guard IPv4(address) != nil else { throw ValidationError("not an IPv4 address: \(address)") }
-        guard let tcpPorts = Self.ports(tcp), let udpPorts = Self.ports(udp) else { throw ValidationError("ports are numbers 1-65535, ranges a-b, separated by commas") }
+        guard let tcpPorts = PortList.parse(tcp), let udpPorts = PortList.parse(udp) else { throw ValidationError("ports are numbers 1-65535, ranges a-b, separated by commas") }
         let start = Date()
         let t = try TCPConnectScan(window: window).scan(address, ports: tcpPorts) { done, total in
             if total > 1000 { printError("  \(done)/\(total) TCP") }
@@ -130,17 +130,5 @@ struct AuditScanCommand: ParsableCommand {
             }
         }
         printError(String(format: "%d TCP and %d UDP ports in %.2f s", t.count, u.count, seconds))
-    }
-
-    /// "22,80,1000-2000" → ports; nil when malformed (bounded: at most 65,535 entries).
-    static func ports(_ text: String) -> [Int]? {
-        var out: [Int] = []
-        for part in text.split(separator: ",") {
-            let ends = part.split(separator: "-", omittingEmptySubsequences: false)
-            guard (1...2).contains(ends.count), let a = Int(ends[0]), let b = Int(ends.last ?? ""), (1...65535).contains(a), (a...65535).contains(b) else { return nil }
-            out += Array(a...b)
-            guard out.count <= 65535 * 2 else { return nil }
-        }
-        return out
     }
 }
