@@ -36,8 +36,16 @@ public enum PortExpectations {
                                                6000, 6006, 6379, 8000, 8443, 8787, 8888, 9090, 9093, 9094, 9095, 11211, 27017]
     public static let usualUDP: [Int] = [111, 514, 2049]
 
-    /// Every address of every host (but the vantage's own) that `vantage` can reach: those on a
-    /// network whose CIDR holds the vantage address, and public ones. `allTCP` probes every TCP port.
+    /// Whether `vantage` reaches addresses on `net`: it is on that network, or it is on none of
+    /// the spec's networks (somewhere on the internet) and the network is public. An inside
+    /// host is not assumed to route to the public addresses.
+    public static func reaches(_ spec: ClusterSpec, _ vantage: IPv4, _ net: Network) -> Bool {
+        if net.cidr.value.contains(vantage) { return true }
+        return net.scope == .public && !spec.networks.contains { $0.cidr.value.contains(vantage) }
+    }
+
+    /// Every address of every host (but the vantage's own) that `vantage` can reach (`reaches`).
+    /// `allTCP` probes every TCP port.
     public static func plan(_ spec: ClusterSpec, from vantage: IPv4, hosts only: Set<String>? = nil, allTCP: Bool = false) -> [PortExpectation] {
         let specTCP = Set(spec.services.flatMap { $0.tcp.map(\.value) } + [22])
         let specUDP = Set(spec.services.flatMap { $0.udp.map(\.value) })
@@ -48,7 +56,7 @@ public enum PortExpectations {
             if h.addresses.contains(where: { $0.address.value == vantage }) { continue }
             let rules = spec.acceptRules(for: h)
             for a in h.addresses {
-                guard let net = spec.network(named: a.network.value), net.cidr.value.contains(vantage) || net.scope == .public else { continue }
+                guard let net = spec.network(named: a.network.value), reaches(spec, vantage, net) else { continue }
                 for (proto, ports) in [(AcceptRule.Proto.tcp, tcpPorts), (.udp, udpPorts)] {
                     for port in ports {
                         let matching = rules.filter { $0.proto == proto && $0.port == port }

@@ -15,20 +15,29 @@ public enum SSHAuthMethods {
         public var error: String?
     }
 
+    /// The client's options: no identities, no agent, batch mode, no host key kept.
+    static func clientOptions(port: Int, timeout: Double) -> [String] {
+        ["-F", "/dev/null", "-T", "-a", "-x", "-o", "BatchMode=yes", "-o", "PreferredAuthentications=none",
+         "-o", "IdentitiesOnly=yes", "-o", "IdentityFile=/dev/null", "-o", "IdentityAgent=none",
+         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null",
+         "-o", "ConnectTimeout=\(max(1, Int(timeout)))", "-o", "LogLevel=ERROR", "-p", String(port)]
+    }
+
     /// Runs `ssh` (Debian's client) with no identities and batch mode, bounded by `timeout`.
     public static func ask(_ address: String, port: Int = 22, user: String, timeout: Double = 10, ssh: String? = nil) -> Answer {
         guard let ssh = ssh ?? CommandRunner.which("ssh") else { return Answer(user: user, methods: [], error: "no ssh client on this machine") }
-        let args = ["-F", "/dev/null", "-T", "-a", "-x", "-o", "BatchMode=yes", "-o", "PreferredAuthentications=none",
-                    "-o", "IdentitiesOnly=yes", "-o", "IdentityFile=/dev/null", "-o", "IdentityAgent=none",
-                    "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null",
-                    "-o", "ConnectTimeout=\(max(1, Int(timeout)))", "-o", "LogLevel=ERROR", "-p", String(port),
-                    "-l", user, address, "exit 0"]
+        let args = clientOptions(port: port, timeout: timeout) + ["-l", user, address, "exit 0"]
         guard let out = try? CommandRunner.run(ssh, args, timeout: .milliseconds(Int(timeout * 1000) + 2000), maxOutputBytes: 1 << 16) else {
             return Answer(user: user, methods: [], error: "cannot run ssh")
         }
-        if out.exitCode == 0 { return Answer(user: user, methods: [], loggedIn: true) }
-        if let methods = parse(out.stderr) { return Answer(user: user, methods: methods) }
-        return Answer(user: user, methods: [], error: TerminalText.printable(out.stderr.trimmingCharacters(in: .whitespacesAndNewlines), max: 200))
+        return answer(user: user, status: out.timedOut ? 255 : (out.exitCode ?? 255), stderr: out.stderr)
+    }
+
+    /// What the client's exit status and stderr say.
+    static func answer(user: String, status: Int32, stderr: String) -> Answer {
+        if status == 0 { return Answer(user: user, methods: [], loggedIn: true) }
+        if let methods = parse(stderr) { return Answer(user: user, methods: methods) }
+        return Answer(user: user, methods: [], error: TerminalText.printable(stderr.trimmingCharacters(in: .whitespacesAndNewlines), max: 200))
     }
 
     /// "user@host: Permission denied (publickey,password)." → ["publickey", "password"].

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// The few socket calls the probes make, with errno turned into nmap's verdicts.
-enum IPv4Socket {
+public enum IPv4Socket {
     enum Outcome { case inProgress(Int32), done(PortState), noSocket }
 
     static func address(_ text: String, port: Int) -> sockaddr_in? {
@@ -12,6 +12,11 @@ enum IPv4Socket {
         a.sin_port = UInt16(truncatingIfNeeded: port).bigEndian
         guard inet_pton(AF_INET, text, &a.sin_addr) == 1 else { return nil }
         return a
+    }
+
+    /// A dotted-quad IPv4 address (what may go on a remote command line unquoted).
+    public static func isAddress(_ text: String) -> Bool {
+        text.utf8.count <= 15 && text.allSatisfy { $0 == "." || ("0"..."9").contains($0) } && address(text, port: 0) != nil
     }
 
     /// The soft fd limit, raised to the hard one (a scan wants thousands in flight).

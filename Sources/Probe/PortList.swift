@@ -16,3 +16,18 @@ public enum PortList {
         return out
     }
 }
+
+extension PortList {
+    /// The ports as the shortest list of ranges ("22,80,1000-2000"), for a command line.
+    public static func format(_ ports: [Int]) -> String {
+        var out: [String] = []
+        var run: (Int, Int)?
+        for p in Set(ports).sorted() {
+            if let r = run, p == r.1 + 1 { run = (r.0, p); continue }
+            if let r = run { out.append(r.0 == r.1 ? "\(r.0)" : "\(r.0)-\(r.1)") }
+            run = (p, p)
+        }
+        if let r = run { out.append(r.0 == r.1 ? "\(r.0)" : "\(r.0)-\(r.1)") }
+        return out.joined(separator: ",")
+    }
+}

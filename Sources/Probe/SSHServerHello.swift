@@ -97,7 +97,10 @@ public struct SSHServerHello: Sendable, Equatable, Codable {
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let rc = withUnsafePointer(to: &target) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard rc == 0 else { throw Failure(description: "cannot connect to \(address):\(port): \(String(cString: strerror(errno)))") }
+        guard rc == 0 else {
+            let why = errno == EINPROGRESS || errno == EAGAIN ? "timed out" : String(cString: strerror(errno))
+            throw Failure(description: "cannot connect to \(address):\(port): \(why)")
+        }
         let hello = Array("SSH-2.0-gpucluster_audit\r\n".utf8)
         _ = hello.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         let deadline = Clock.now() + timeout

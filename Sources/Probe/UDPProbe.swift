@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
+import Synchronization
 
 /// UDP probes as `nmap -sU` sends them: a payload the service answers where one is known
 /// (an ONC RPC NULL call for rpcbind and NFS), an empty datagram otherwise. An answer is open,
@@ -29,11 +31,17 @@ public struct UDPProbe: Sendable {
         return words.flatMap { w in [UInt8(w >> 24 & 255), UInt8(w >> 16 & 255), UInt8(w >> 8 & 255), UInt8(w & 255)] }
     }
 
-    /// Probes each port in turn (UDP scans are few ports: the spec's UDP services).
+    /// Probes the ports side by side, one socket each (UDP scans are few ports: the spec's
+    /// UDP services), so silence costs the timeout once, not once per port.
     public func probe(_ address: String, ports: [Int]) -> [Int: PortState] {
-        var out: [Int: PortState] = [:]
-        for port in ports where (1...65535).contains(port) { out[port] = probe(address, port: port) }
-        return out
+        let todo = Array(Set(ports.filter { (1...65535).contains($0) })).sorted().prefix(1024)
+        let states = Mutex([Int: PortState]())
+        DispatchQueue.concurrentPerform(iterations: todo.count) { i in
+            let port = todo[todo.startIndex + i]
+            let s = probe(address, port: port)
+            states.withLock { $0[port] = s }
+        }
+        return states.withLock { $0 }
     }
 
     func probe(_ address: String, port: Int) -> PortState {

@@ -60,6 +60,13 @@ struct AuditPolicyTests {
         func udp(_ address: String, ports: [Int]) -> [Int: PortState] { Dictionary(uniqueKeysWithValues: ports.map { ($0, .openFiltered) }) }
         func sshHello(_ address: String, port: Int) throws -> SSHServerHello { hello }
         func sshMethods(_ address: String, port: Int, user: String) -> SSHAuthMethods.Answer { .init(user: user, methods: methods) }
+        var shells: [String: String] = [:]
+        /// A command's output: the first entry whose key the command contains.
+        func shell(_ address: String, _ command: String) -> ShellResult {
+            guard let hit = shells.first(where: { command.contains($0.key) }) else { return ShellResult(status: 255, stdout: "", stderr: "Permission denied (publickey).") }
+            return ShellResult(status: 0, stdout: hit.value, stderr: "")
+        }
+        func finish() {}
     }
 
     @Test("an unlisted listener, NFS open to the outside, SSH down, a spec port dropped: each a failure saying expected, found and the fix")

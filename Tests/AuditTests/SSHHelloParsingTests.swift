@@ -112,3 +112,13 @@ struct PortListTests {
         }
     }
 }
+
+extension PortListTests {
+    @Test("formatted back as ranges, and parsed back to the same ports")
+    func format() {
+        #expect(PortList.format([80, 22, 1000, 1001, 1002, 23, 65535]) == "22-23,80,1000-1002,65535")
+        #expect(PortList.format([]) == "")
+        let all = Array(1...65535)
+        #expect(PortList.format(all) == "1-65535" && PortList.parse(PortList.format(all)) == all)
+    }
+}

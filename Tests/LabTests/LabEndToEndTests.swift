@@ -46,6 +46,7 @@ struct LabEndToEndTests {
         try lab.secondApply()
         try lab.drift()
         try lab.outsideProbes()
+        try lab.auditProvesIt()
         try lab.dashboardShowsGPUs()
         try lab.backups()
         try lab.droppedServiceIsClosed()
@@ -223,6 +224,67 @@ extension LabSession {
         }
         let agentDirect = try outside("timeout 3 bash -c '</dev/tcp/10.10.0.11/9855'")
         #expect(agentDirect.status != 0, "gpu01's agent reachable from outside")
+    }
+
+    struct AuditReport: Decodable {
+        struct F: Decodable { var host: String; var check: String; var subject: String; var status: String }
+        var failed: Int
+        var findings: [F]
+    }
+
+    /// `gpucluster audit` from outside (ports, SSH algorithms and methods) and from the admin
+    /// seat on the bastion (every check, host checks over the lab's admin SSH): both pass on
+    /// the applied lab. Then NFS opened to outside by hand, a drop-in that turns passwords on
+    /// on gpu02 and a stray listener on gpu01 each fail the check that should catch them; undone, both pass again.
+    func auditProvesIt() throws {
+        let fromOutside = ["lab", "exec"] + lab + ["outside", "--", Binary.gpucluster, "audit", Self.spec, "--json",
+                                                    "--check", "ports", "--check", "ssh-algorithms", "--check", "ssh-auth"]
+        let inside = ["audit", Self.spec, "--json", "--ssh-config", state + "/ssh_config"]
+        func report(_ r: Tools.Result) -> AuditReport? { try? JSONDecoder().decode(AuditReport.self, from: Data(r.output.utf8)) }
+        func failures(_ r: Tools.Result) -> [String] {
+            (report(r)?.findings ?? []).filter { $0.status == "fail" }.map { "\($0.host) \($0.check) \($0.subject)" }
+        }
+        let outside0 = try gpucluster("audit from outside", fromOutside, timeout: 120)
+        #expect(outside0.status == 0 && report(outside0)?.failed == 0, "audit from outside: \(failures(outside0)) \(outside0.error.suffix(1500))")
+        let inside0 = try admin("audit from the bastion (host checks over SSH)", inside, timeout: 180)
+        #expect(inside0.status == 0, "audit from the bastion: \(failures(inside0)) \(inside0.error.suffix(1500))")
+        // From gpu01 (its own gpucluster and ssh client, over the admin's SSH): gpu02 is shut to it (to-bastion-only).
+        let fromGPU = try admin("audit --from gpu01", ["audit", Self.spec, "--json", "--from", "gpu01", "--ssh-config", state + "/ssh_config",
+                                                        "--check", "ports", "--check", "ssh-algorithms", "--check", "ssh-auth"], timeout: 180)
+        #expect(fromGPU.status == 0, "audit --from gpu01: \(failures(fromGPU)) \(fromGPU.error.suffix(1500))")
+        #expect((report(fromGPU)?.findings ?? []).contains { $0.host == "gpu02" && $0.subject.hasPrefix("22/tcp") && $0.status == "pass" },
+                "gpu02's SSH judged (shut) from gpu01")
+        let checked = Set((report(inside0)?.findings ?? []).filter { $0.check == "listening" }.map(\.host))
+        #expect(checked == ["bastion", "gpu01", "gpu02", "backup"], "host checks on every host: \(checked)")
+
+        // (1) NFS opened to the outside by hand (a listener stands in for nfsd: this kernel has none).
+        let nfs = try exec("bastion", "ufw insert 1 allow proto tcp from \(Self.outsideAddress) to any port 2049 && systemd-run --unit=audit-fake-nfs python3 -m http.server 2049")
+        #expect(nfs.status == 0, "\(nfs.error)")
+        // (2) A drop-in read before the role's, turning passwords back on, on gpu02.
+        let dropin = try exec("gpu02", "printf 'PasswordAuthentication yes\\nAuthenticationMethods any\\n' > /etc/ssh/sshd_config.d/00-cloud-init.conf && systemctl reload ssh")
+        #expect(dropin.status == 0, "\(dropin.error)")
+        // (3) A process listening on a port the spec does not name, on gpu01 (behind the firewall: only the host check sees it).
+        let stray = try exec("gpu01", "systemd-run --unit=audit-stray python3 -m http.server 8888")
+        #expect(stray.status == 0, "\(stray.error)")
+        Thread.sleep(forTimeInterval: 1)
+
+        let outside1 = try gpucluster("audit from outside (NFS opened by hand)", fromOutside, timeout: 120)
+        #expect(outside1.status == 1 && failures(outside1) == ["bastion ports 2049/tcp on 203.0.113.5 (nfs)"], "\(failures(outside1))")
+        let inside1 = try admin("audit from the bastion (passwords on gpu02, a stray listener on gpu01)", inside, timeout: 180)
+        let f = failures(inside1)
+        #expect(inside1.status == 1)
+        #expect(f.contains("gpu02 ssh-auth authentication methods for alice") && f.contains("gpu02 sshd-config effective sshd settings (sshd -T)"),
+                "passwords on gpu02 named: \(f)")
+        #expect(f.contains("gpu01 listening 8888/tcp listening on 0.0.0.0 (python3)"), "the stray listener named: \(f)")
+        #expect(f.allSatisfy { $0.hasPrefix("gpu02 ssh-auth") || $0.hasPrefix("gpu02 sshd-config") || $0.hasPrefix("gpu01 listening") || $0.contains("2049") },
+                "nothing else fails: \(f)")
+
+        _ = try exec("bastion", "ufw delete allow proto tcp from \(Self.outsideAddress) to any port 2049; systemctl stop audit-fake-nfs")
+        _ = try exec("gpu02", "rm /etc/ssh/sshd_config.d/00-cloud-init.conf && systemctl reload ssh")
+        _ = try exec("gpu01", "systemctl stop audit-stray")
+        let outside2 = try gpucluster("audit from outside (undone)", fromOutside, timeout: 120)
+        let inside2 = try admin("audit from the bastion (undone)", inside, timeout: 180)
+        #expect(outside2.status == 0 && inside2.status == 0, "after undoing: \(failures(outside2)) \(failures(inside2))")
     }
 
     /// The dashboard on the bastion shows the lab's simulated GPUs (4 + 2), free.

@@ -10,6 +10,10 @@ struct SSHAlgorithmsCheck: AuditCheck {
         context.reachableHosts().map { host, address in
             let subject = "sshd on \(address):22"
             let expected = "only modern algorithms (curve25519/sntrup761, ed25519 or rsa-sha2, AEAD/CTR, SHA-2 -etm MACs)"
+            guard context.sshAdmitted(host) else {
+                return Finding(host: host.name.value, check: name, subject: subject, status: .skipped, expected: expected,
+                               found: "not asked", fix: "the spec admits no SSH from \(context.vantage) to \(host.name.value)")
+            }
             let hello: SSHServerHello
             do { hello = try context.probing.sshHello(address, port: 22) } catch {
                 return Finding(host: host.name.value, check: name, subject: subject, status: .fail, expected: expected,

@@ -10,6 +10,11 @@ struct SSHAuthenticationCheck: AuditCheck {
         let users = (context.spec.users.first.map { [$0.name.value] } ?? []) + ["root", Self.nobody]
         var out: [Finding] = []
         for (host, address) in context.reachableHosts() {
+            guard context.sshAdmitted(host) else {
+                out.append(Finding(host: host.name.value, check: name, subject: "authentication methods", status: .skipped, expected: "publickey only",
+                                   found: "not asked", fix: "the spec admits no SSH from \(context.vantage) to \(host.name.value)"))
+                continue
+            }
             for user in users {
                 let a = context.probing.sshMethods(address, port: 22, user: user)
                 let subject = "authentication methods for \(user == Self.nobody ? "a user that does not exist" : user)"

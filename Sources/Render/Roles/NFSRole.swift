@@ -60,6 +60,16 @@ struct NFSRole: AnsibleRole {
                 - inventory_hostname not in groups['\(Assignment.group(.nfsServer))']
                 - "'nfs-common' not in ansible_facts.packages | default({})"
 
+            - name: NFSv4 needs neither rpcbind nor statd, so stop and mask them (nothing listens on 111)
+              ansible.builtin.systemd:
+                name: "{{ item }}"
+                state: stopped
+                masked: true
+              loop:
+                - rpcbind.socket
+                - rpcbind.service
+                - rpc-statd.service
+
             - name: Mount the exports
               ansible.posix.mount:
                 src: "{{ gpucluster_nfs_server }}:{{ item.path }}"

@@ -12,14 +12,14 @@ struct AuditCommand: AsyncParsableCommand {
             Probes the cluster from where this machine stands (its address toward the hosts decides
             which services the spec admits) and never reads what `render` wrote. Exit 1 on any failure.
             """,
-        subcommands: [AuditCheckCommand.self, AuditScanCommand.self],
+        subcommands: [AuditCheckCommand.self, AuditScanCommand.self, AuditHelloCommand.self],
         defaultSubcommand: AuditCheckCommand.self)
 }
 
 struct AuditCheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Port policy, SSH algorithms and authentication methods of every host, against the spec.")
+        abstract: "Port policy, SSH algorithms and authentication methods of every host, and inside each (over SSH), against the spec.")
 
     @Argument(help: "The spec file.")
     var file = "cluster.yaml"
@@ -35,6 +35,15 @@ struct AuditCheckCommand: AsyncParsableCommand {
 
     @Option(help: "This machine's address as the hosts see it (default: the source address toward them).")
     var vantage: String?
+
+    @Option(name: .customLong("from"), help: "Probe from this cluster host (over the admin's SSH, with its own gpucluster and ssh) instead of from here.")
+    var fromHost: String?
+
+    @Option(name: .customLong("ssh-config"), help: "The ssh config for the host checks' admin logins (as `ssh -F`).")
+    var sshConfig: String?
+
+    @Option(name: .customLong("ssh-user"), help: "Log in to the hosts as this admin (default: your ssh config's).")
+    var sshUser: String?
 
     @Flag(help: "Print the findings as JSON.")
     var json = false
@@ -55,13 +64,28 @@ struct AuditCheckCommand: AsyncParsableCommand {
             printError("error: no check \(c); there are \(AuditChecks.all.map(\.name).joined(separator: ", "))")
             throw ExitCode(1)
         }
-        guard let me = vantage.flatMap(IPv4.init) ?? Self.vantage(spec) else {
+        let ssh = AdminSSH(config: sshConfig, user: sshUser)
+        var probing: any Probing = LiveProbing(ssh: ssh)
+        var from: IPv4?
+        if let fromHost {
+            guard let h = spec.host(named: fromHost) else {
+                printError("error: no host \(fromHost) in \(file)")
+                throw ExitCode(1)
+            }
+            // Its address the other hosts see: an internal one first.
+            let own = h.addresses.first { spec.network(named: $0.network.value)?.scope != .public } ?? h.addresses.first
+            let login = spec.address(of: h, seenFrom: nil)
+            guard let own, let login else { throw ValidationError("\(fromHost) has no address") }
+            from = own.address.value
+            probing = RemoteProbing(from: "\(login)", ssh: ssh)
+        }
+        guard let me = from ?? vantage.flatMap(IPv4.init) ?? Self.vantage(spec) else {
             printError("error: no route from here to any host of \(file) (or --vantage is not an IPv4 address)")
             throw ExitCode(1)
         }
-        printError("audit from \(me)")
+        printError("audit from \(fromHost.map { "\($0) (\(me))" } ?? "\(me)")")
         let context = AuditContext(spec: spec, vantage: me, hosts: hosts.isEmpty ? nil : Set(hosts), allTCP: ports == .all,
-                                   progress: { printError("  " + $0) })
+                                   probing: probing, progress: { printError("  " + $0) })
         let findings = await AuditChecks.run(context, only: checks.isEmpty ? nil : Set(checks))
         if let junit {
             do { try AuditReport.junit(findings).write(toFile: junit, atomically: true, encoding: .utf8) } catch {
@@ -74,9 +98,15 @@ struct AuditCheckCommand: AsyncParsableCommand {
     }
 
     /// The source address toward the hosts: one inside a spec network if any host is reached
-    /// from one, else the first.
+    /// from one, else the first. Addresses of this machine itself are no guide (the kernel
+    /// answers from the address asked for), so on a host of the cluster it is the address
+    /// the other hosts see.
     static func vantage(_ spec: ClusterSpec) -> IPv4? {
-        let sources = spec.hosts.flatMap(\.addresses).compactMap { sourceAddress(toward: "\($0.address.value)").flatMap(IPv4.init) }
+        let sources = spec.hosts.flatMap(\.addresses).compactMap { a -> IPv4? in
+            let target = "\(a.address.value)"
+            guard let s = sourceAddress(toward: target), s != target else { return nil }
+            return IPv4(s)
+        }
         return sources.first { s in spec.networks.contains { $0.cidr.value.contains(s) } } ?? sources.first
     }
 }
@@ -130,5 +160,28 @@ struct AuditScanCommand: ParsableCommand {
             }
         }
         printError(String(format: "%d TCP and %d UDP ports in %.2f s", t.count, u.count, seconds))
+    }
+}
+
+struct AuditHelloCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hello",
+        abstract: "Print an SSH server's version line and KEXINIT (the algorithms it offers) as JSON.")
+
+    @Argument(help: "An IPv4 address.")
+    var address: String
+
+    @Option(help: "The port.")
+    var port = 22
+
+    func run() throws {
+        guard IPv4(address) != nil, (1...65535).contains(port) else { throw ValidationError("an IPv4 address and a port 1-65535") }
+        do {
+            let hello = try SSHServerHello.fetch(address, port: port)
+            print(String(decoding: try JSONEncoder().encode(hello), as: UTF8.self))
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
     }
 }
