@@ -95,7 +95,8 @@ public enum AuditChecks {
     public static let all: [any AuditCheck] = [
         PortPolicyCheck(), SSHAlgorithmsCheck(), SSHAuthenticationCheck(),
         // Inside each host, over SSH as the admin (read-only):
-        SSHDConfigCheck(), AccountsCheck(), SudoCheck(), ListeningCheck(), AgentCheck(), BackupIsolationCheck(),
+        SSHDConfigCheck(), AccountsCheck(), SudoCheck(), ListeningCheck(), AgentCheck(), NFSExportsCheck(), LogForwardingCheck(),
+        SmartdCheck(), BackupIsolationCheck(), BackupKeysCheck(),
     ]
 
     /// Runs the checks in order; findings in the order checks and hosts come.

@@ -106,3 +106,25 @@ struct HostCheckTests {
         #expect(f.count == 1 && f[0].status == .fail && f[0].subject.hasPrefix("admin login over SSH") && f[0].fix?.contains("--ssh-config") == true)
     }
 }
+
+extension HostCheckTests {
+    @Test("exportfs -v: as the spec passes; an extra client and a missing option fail; a kernel without nfsd is skipped with the reason")
+    func nfsExports() async throws {
+        var table = AuditPolicyTests.Table()
+        let spec = try AuditPolicyTests.example()
+        func run(_ out: String) async throws -> [Finding] {
+            table.shells = ["exportfs -v": out]
+            let context = AuditContext(spec: spec, vantage: try #require(IPv4("10.10.0.1")), hosts: ["bastion"], probing: table)
+            return await AuditChecks.run(context, only: ["nfs-exports"])
+        }
+        let good = try await run("kernel nfsd\nactive\n/home         \t10.10.0.0/24(sync,wdelay,hide,no_subtree_check,sec=sys,rw,secure,root_squash,no_all_squash)\n")
+        #expect(good.count == 1 && good[0].status == .pass, "\(good)")
+        let long = try await run("kernel nfsd\nactive\n/home\n\t\t10.10.0.0/24(sync,rw,root_squash,no_subtree_check)\n/home\n\t\t<world>(rw,no_root_squash)\n/home 203.0.113.0/28(rw)\n")
+        #expect(long.first?.status == .fail && long.first?.found.contains("also to 203.0.113.0/28") == true && long.first?.found.contains("also to <world>") == true,
+                "\(long)")
+        let none = try await run("kernel none\ninactive\n")
+        #expect(none.first?.status == .skipped && none.first?.fix == "this kernel has no NFS server (nfsd)")
+        let down = try await run("kernel nfsd\nfailed\n")
+        #expect(down.first?.status == .fail)
+    }
+}

@@ -224,6 +224,22 @@ extension LabSession {
         }
         let agentDirect = try outside("timeout 3 bash -c '</dev/tcp/10.10.0.11/9855'")
         #expect(agentDirect.status != 0, "gpu01's agent reachable from outside")
+        // The SSH crypto policy, from a real client: a SHA-1 MAC, a NIST-curve key exchange or an
+        // ECDSA host key is refused before authentication; the client's defaults get as far as it.
+        // (A MAC is only negotiated with a non-AEAD cipher: with chacha20-poly1305 none is used.)
+        let client = "ssh -o BatchMode=yes -o PreferredAuthentications=none -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5"
+        for weak in ["Ciphers=aes128-ctr -o MACs=hmac-sha1", "KexAlgorithms=ecdh-sha2-nistp256", "HostKeyAlgorithms=ecdsa-sha2-nistp256"] {
+            let r = try outside("\(client) -o \(weak) alice@203.0.113.5 true")
+            #expect(r.status == 255 && r.error.contains("no matching"), "\(weak) refused: \(r.error)")
+        }
+        let defaults = try outside("\(client) alice@203.0.113.5 true")
+        #expect(defaults.error.contains("Permission denied (publickey)"), "the defaults reach authentication: \(defaults.error)")
+        let effective = try exec("bastion", "sshd -T | grep -E '^(macs|kexalgorithms|hostkeyalgorithms|loglevel|maxauthtries|allowtcpforwarding|allowagentforwarding) '")
+        #expect(effective.output.contains("macs hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com\n")
+                && effective.output.contains("kexalgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org\n")
+                && effective.output.contains("loglevel VERBOSE") && effective.output.contains("maxauthtries 3")
+                && effective.output.contains("allowtcpforwarding yes") && effective.output.contains("allowagentforwarding no"),
+                "sshd -T on the bastion: \(effective.output)")
     }
 
     struct AuditReport: Decodable {
@@ -235,7 +251,8 @@ extension LabSession {
     /// `gpucluster audit` from outside (ports, SSH algorithms and methods) and from the admin
     /// seat on the bastion (every check, host checks over the lab's admin SSH): both pass on
     /// the applied lab. Then NFS opened to outside by hand, a drop-in that turns passwords on
-    /// on gpu02 and a stray listener on gpu01 each fail the check that should catch them; undone, both pass again.
+    /// on gpu02, a stray listener on gpu01 and a bastion key the backup server accepts each fail the check that should catch
+    /// them; undone, both pass again.
     func auditProvesIt() throws {
         let fromOutside = ["lab", "exec"] + lab + ["outside", "--", Binary.gpucluster, "audit", Self.spec, "--json",
                                                     "--check", "ports", "--check", "ssh-algorithms", "--check", "ssh-auth"]
@@ -266,6 +283,10 @@ extension LabSession {
         // (3) A process listening on a port the spec does not name, on gpu01 (behind the firewall: only the host check sees it).
         let stray = try exec("gpu01", "systemd-run --unit=audit-stray python3 -m http.server 8888")
         #expect(stray.status == 0, "\(stray.error)")
+        // (4) A key on the bastion that the backup server accepts (for alice).
+        let key = try exec("bastion", "ssh-keygen -q -t ed25519 -N '' -C audit-test -f /root/.ssh/id_audit && cat /root/.ssh/id_audit.pub")
+        let accept = try exec("backup", "echo '\(key.output.trimmingCharacters(in: .whitespacesAndNewlines))' >> /home/alice/.ssh/authorized_keys")
+        #expect(key.status == 0 && accept.status == 0, "\(key.error) \(accept.error)")
         Thread.sleep(forTimeInterval: 1)
 
         let outside1 = try gpucluster("audit from outside (NFS opened by hand)", fromOutside, timeout: 120)
@@ -276,12 +297,16 @@ extension LabSession {
         #expect(f.contains("gpu02 ssh-auth authentication methods for alice") && f.contains("gpu02 sshd-config effective sshd settings (sshd -T)"),
                 "passwords on gpu02 named: \(f)")
         #expect(f.contains("gpu01 listening 8888/tcp listening on 0.0.0.0 (python3)"), "the stray listener named: \(f)")
-        #expect(f.allSatisfy { $0.hasPrefix("gpu02 ssh-auth") || $0.hasPrefix("gpu02 sshd-config") || $0.hasPrefix("gpu01 listening") || $0.contains("2049") },
+        #expect(f.contains("bastion backup-keys keys on the bastion that backup accepts"), "the bastion's key named: \(f)")
+        #expect(f.allSatisfy { $0.hasPrefix("gpu02 ssh-auth") || $0.hasPrefix("gpu02 sshd-config") || $0.hasPrefix("gpu01 listening")
+                               || $0.hasPrefix("bastion backup-keys") || $0.contains("2049") },
                 "nothing else fails: \(f)")
 
         _ = try exec("bastion", "ufw delete allow proto tcp from \(Self.outsideAddress) to any port 2049; systemctl stop audit-fake-nfs")
         _ = try exec("gpu02", "rm /etc/ssh/sshd_config.d/00-cloud-init.conf && systemctl reload ssh")
         _ = try exec("gpu01", "systemctl stop audit-stray")
+        _ = try exec("bastion", "rm /root/.ssh/id_audit /root/.ssh/id_audit.pub")
+        _ = try exec("backup", "sed -i '/ audit-test$/d' /home/alice/.ssh/authorized_keys")
         let outside2 = try gpucluster("audit from outside (undone)", fromOutside, timeout: 120)
         let inside2 = try admin("audit from the bastion (undone)", inside, timeout: 180)
         #expect(outside2.status == 0 && inside2.status == 0, "after undoing: \(failures(outside2)) \(failures(inside2))")
