@@ -128,3 +128,27 @@ extension HostCheckTests {
         #expect(down.first?.status == .fail)
     }
 }
+
+extension HostCheckTests {
+    @Test("the bastion and the backup server (the example keeps them apart): a TCP connect that gets through, a key the server accepts, each named")
+    func backupIsolation() async throws {
+        var table = AuditPolicyTests.Table()
+        let spec = try AuditPolicyTests.example()
+        func run(_ shells: [String: String], _ check: String) async throws -> [Finding] {
+            table.shells = shells
+            let context = AuditContext(spec: spec, vantage: try #require(IPv4("10.10.0.1")), probing: table)
+            return await AuditChecks.run(context, only: [check])
+        }
+        let refused = try await run(["/dev/tcp/10.10.0.2/22": "connect 1\n"], "backup-isolation")
+        #expect(refused.count == 1 && refused[0].status == .pass && refused[0].host == "bastion", "\(refused)")
+        let reached = try await run(["/dev/tcp/10.10.0.2/22": "connect 0\n"], "backup-isolation")
+        #expect(reached.first?.status == .fail && reached.first?.found == "reached")
+
+        let blob = "AAAAC3NzaC1lZDI1NTE5AAAAIPoVCYbDZcHw7JoWHKjVp5exez1SKGkJakXa1umNHwcH"
+        let held = "/root/.ssh/id_ed25519 \(blob)\n/root/.ssh/id_ed25519.pub \(blob)\n/home/bob/.ssh/other.pub AAAAother\n\u{1b}[2J junk line here\n"
+        let keys = try await run(["ssh-keygen -y": held, "authorized_keys": "backup-reader \(blob)\nroot AAAAnotheld\n"], "backup-keys")
+        #expect(keys.first?.status == .fail && keys.first?.found == "/root/.ssh/id_ed25519 (accepted for backup-reader)", "\(keys)")
+        let none = try await run(["ssh-keygen -y": "/root/.ssh/id_ed25519 AAAAmine\n", "authorized_keys": "root AAAAtheirs\n"], "backup-keys")
+        #expect(none.first?.status == .pass)
+    }
+}
