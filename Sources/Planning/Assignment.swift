@@ -54,7 +54,7 @@ public enum Assignment {
     /// reads no facts of others, so `--limit newnode` works. The firewall comes last in the
     /// first play: by then everything it must let through is installed.
     public static func plays(_ spec: ClusterSpec) -> [Play] {
-        var everyHost = ["base", "users", "sshd", "sudo"]
+        var everyHost = ["base", "kernel_hardening", "users", "sshd", "sudo"]
         if !spec.hosts(withRole: .logSink).isEmpty { everyHost.append("rsyslog") }
         everyHost.append("smartd")
         if servesNFS(spec) { everyHost.append("nfs") }
@@ -62,7 +62,7 @@ public enum Assignment {
         everyHost.append("agent")
         if nodeExporter(spec) != nil { everyHost.append("node_exporter") }
         everyHost.append("firewall")
-        var out = [Play(name: "Base system, accounts, SSH, sudo, logs, disks, agent and firewall on every host", role: nil, roles: everyHost)]
+        var out = [Play(name: "Base system, kernel baseline, accounts, SSH, sudo, logs, disks, agent and firewall on every host", role: nil, roles: everyHost)]
         if !spec.hosts(withRole: .monitor).isEmpty {
             // notify only with a chat to deliver to (monitoring.notify.slack).
             let notify = spec.monitoring.slackWebhookFile == nil ? [] : ["notify"]

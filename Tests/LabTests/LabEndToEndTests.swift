@@ -234,6 +234,12 @@ extension LabSession {
         }
         let defaults = try outside("\(client) alice@203.0.113.5 true")
         #expect(defaults.error.contains("Permission denied (publickey)"), "the defaults reach authentication: \(defaults.error)")
+        // The kernel baseline's network settings, read back (a container can set only its network namespace's).
+        for host in ["bastion", "gpu01"] {
+            let sysctl = try exec(host, "sysctl -n net.ipv4.conf.all.accept_redirects net.ipv4.conf.all.send_redirects net.ipv4.conf.all.accept_source_route "
+                                  + "net.ipv4.conf.all.rp_filter net.ipv4.tcp_syncookies; grep -c '^install dccp /bin/false$' /etc/modprobe.d/gpucluster-hardening.conf")
+            #expect(sysctl.output == "0\n0\n0\n1\n1\n1\n", "kernel baseline on \(host): \(sysctl.output) \(sysctl.error)")
+        }
         let effective = try exec("bastion", "sshd -T | grep -E '^(macs|kexalgorithms|hostkeyalgorithms|loglevel|maxauthtries|allowtcpforwarding|allowagentforwarding) '")
         #expect(effective.output.contains("macs hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com\n")
                 && effective.output.contains("kexalgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org\n")

@@ -25,7 +25,7 @@ extension AnsibleRole {
 
 enum Roles {
     static let all: [any AnsibleRole] = [
-        BaseRole(), UsersRole(), SSHDRole(), SudoRole(), RsyslogRole(), SmartdRole(), NFSRole(), PythonRole(), AgentRole(), NodeExporterRole(),
+        BaseRole(), KernelHardeningRole(), UsersRole(), SSHDRole(), SudoRole(), RsyslogRole(), SmartdRole(), NFSRole(), PythonRole(), AgentRole(), NodeExporterRole(),
         FirewallRole(), PrometheusRole(), AlertmanagerRole(), NotifyRole(), DashboardRole(), BackupRole(),
     ]
 }

@@ -1,0 +1,125 @@
+import Spec
+
+/// The kernel baseline (CIS Debian 12 Level 1 and dev-sec's linux baseline, adapted): sysctl
+/// settings, network protocols nobody uses here and USB storage kept from loading, and no core
+/// dumps from setuid programs. A container can set only its network namespace's values (the
+/// host's kernel owns the rest), so there the kernel file is left out.
+struct KernelHardeningRole: AnsibleRole {
+    let name = "kernel_hardening"
+
+    func files(_ spec: ClusterSpec) -> [RenderedFile] {
+        role(tasks: """
+            - name: Network settings (sysctl)
+              ansible.builtin.template:
+                src: 60-gpucluster-net.conf.j2
+                dest: /etc/sysctl.d/60-gpucluster-net.conf
+                owner: root
+                group: root
+                mode: "0644"
+              notify: Apply the network settings
+
+            - name: Kernel settings (sysctl), not in a container
+              ansible.builtin.template:
+                src: 60-gpucluster-kernel.conf.j2
+                dest: /etc/sysctl.d/60-gpucluster-kernel.conf
+                owner: root
+                group: root
+                mode: "0644"
+              when: ansible_virtualization_role != 'guest' or ansible_virtualization_type not in kernel_hardening_container_types
+              notify: Apply the kernel settings
+
+            - name: Create /etc/modprobe.d (a minimal Debian has no kmod yet)
+              ansible.builtin.file:
+                path: /etc/modprobe.d
+                state: directory
+                owner: root
+                group: root
+                mode: "0755"
+
+            - name: Keep unused network protocols and USB storage from loading
+              ansible.builtin.template:
+                src: gpucluster-hardening.modprobe.j2
+                dest: /etc/modprobe.d/gpucluster-hardening.conf
+                owner: root
+                group: root
+                mode: "0644"
+
+            """,
+             handlers: """
+            - name: Apply the network settings
+              ansible.builtin.command:
+                cmd: /sbin/sysctl -q -p /etc/sysctl.d/60-gpucluster-net.conf
+              changed_when: true
+
+            - name: Apply the kernel settings
+              ansible.builtin.command:
+                cmd: /sbin/sysctl -q -p /etc/sysctl.d/60-gpucluster-kernel.conf
+              changed_when: true
+
+            """,
+             defaults: """
+            # Container kinds (Ansible's virtualization facts) where only net.* can be set.
+            kernel_hardening_container_types: [systemd-nspawn, lxc, docker, podman, container]
+            # No kernel addresses or log for users, ptrace only of one's own children, no
+            # tricks with links and FIFOs in shared folders, no core dumps of setuid programs.
+            kernel_hardening_kernel_sysctl:
+              kernel.kptr_restrict: 2
+              kernel.dmesg_restrict: 1
+              kernel.yama.ptrace_scope: 1
+              fs.protected_hardlinks: 1
+              fs.protected_symlinks: 1
+              fs.protected_fifos: 2
+              fs.protected_regular: 2
+              fs.suid_dumpable: 0
+            # No ICMP redirects or source routes, reverse-path filtering, SYN cookies.
+            kernel_hardening_net_sysctl:
+              net.ipv4.conf.all.accept_redirects: 0
+              net.ipv4.conf.default.accept_redirects: 0
+              net.ipv4.conf.all.secure_redirects: 0
+              net.ipv4.conf.default.secure_redirects: 0
+              net.ipv4.conf.all.send_redirects: 0
+              net.ipv4.conf.default.send_redirects: 0
+              net.ipv4.conf.all.accept_source_route: 0
+              net.ipv4.conf.default.accept_source_route: 0
+              net.ipv4.conf.all.rp_filter: 1
+              net.ipv4.conf.default.rp_filter: 1
+              net.ipv4.conf.all.log_martians: 1
+              net.ipv4.icmp_echo_ignore_broadcasts: 1
+              net.ipv4.icmp_ignore_bogus_error_responses: 1
+              net.ipv4.tcp_syncookies: 1
+              net.ipv6.conf.all.accept_redirects: 0
+              net.ipv6.conf.default.accept_redirects: 0
+              net.ipv6.conf.all.accept_source_route: 0
+              net.ipv6.conf.default.accept_source_route: 0
+            # Modules that may not load: network protocols a research cluster does not use.
+            kernel_hardening_blocked_modules: [dccp, sctp, rds, tipc]
+            # USB sticks: off by default (data comes over the network, and leaves it the same way).
+            kernel_hardening_usb_storage: false
+
+            """,
+             templates: [("60-gpucluster-net.conf.j2", Self.sysctlFile("kernel_hardening_net_sysctl")),
+                         ("60-gpucluster-kernel.conf.j2", Self.sysctlFile("kernel_hardening_kernel_sysctl")),
+                         ("gpucluster-hardening.modprobe.j2", """
+            # {{ ansible_managed }}
+            {% for module in kernel_hardening_blocked_modules %}
+            install {{ module }} /bin/false
+            blacklist {{ module }}
+            {% endfor %}
+            {% if not kernel_hardening_usb_storage %}
+            install usb-storage /bin/false
+            blacklist usb-storage
+            {% endif %}
+
+            """)])
+    }
+
+    static func sysctlFile(_ variable: String) -> String {
+        """
+        # {{ ansible_managed }}
+        {% for key, value in \(variable) | dictsort %}
+        {{ key }} = {{ value }}
+        {% endfor %}
+
+        """
+    }
+}
