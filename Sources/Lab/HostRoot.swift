@@ -77,6 +77,8 @@ struct HostRoot: Sendable {
         guard let nspawn = CommandRunner.which("systemd-nspawn") else { throw LabError("systemd-nspawn not found") }
         let script = "pf=$1; log=$2; shift 2; echo $$ > \"$pf\"; exec \"$@\" > \"$log\" 2>&1 < /dev/null"
         try shell.must(["setsid", "-f", "/bin/sh", "-c", script, "sh", pidFile, log,
+                        // /proc/sys/net writable, as on a real host: the kernel baseline's network settings.
+                        "/usr/bin/env", "SYSTEMD_NSPAWN_API_VFS_WRITABLE=network",
                         nspawn, "-D", root, "--network-namespace-path=/run/netns/\(namespace)", "-b",
                         "--register=no", "--keep-unit", "-M", name, "--console=passive",
                         // The host's own namespace, so its firewall may be managed (ufw needs it).
