@@ -25,7 +25,8 @@ public struct RemoteProbing: Probing {
     }
 
     static func states(_ m: [String: String]) -> [Int: PortState] {
-        Dictionary(m.compactMap { k, v in Int(k).flatMap { p in PortState(rawValue: v).map { (p, $0) } } }, uniquingKeysWith: { a, _ in a })
+        Dictionary(m.compactMap { k, v in Int(k).flatMap { p in (1...65535).contains(p) ? PortState(rawValue: v).map { (p, $0) } : nil } },
+                   uniquingKeysWith: { a, _ in a })
     }
 
     public func tcp(_ address: String, ports: [Int], progress: @escaping @Sendable (Int, Int) -> Void) throws -> [Int: PortState] {

@@ -152,3 +152,13 @@ extension HostCheckTests {
         #expect(none.first?.status == .pass)
     }
 }
+
+extension HostCheckTests {
+    @Test("a remote host's scan answer: unknown states, non-numeric and out-of-range ports dropped, never trapped on")
+    func remoteScanAnswer() {
+        let states = RemoteProbing.states(["22": "open", "23": "OPEN", "x": "open", "99999999999999999999": "closed", "-1": "filtered",
+                                           "111": "open|filtered", "25": "closed\u{1b}[31m"])
+        #expect(states[22] == .open && states[111] == .openFiltered && states[23] == nil && states[25] == nil, "\(states)")
+        #expect(states[-1] == nil && states.count == 2, "ports outside 1…65535 are dropped")
+    }
+}
