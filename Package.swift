@@ -53,7 +53,7 @@ let package = Package(
         ]),
         // `gpucluster agent`'s command line, shared by `gpucluster` and the slim `gpucluster-agent`.
         .target(name: "AgentCommandLine", dependencies: [
-            "Agent", "GPU", "HostSystem",
+            "Agent", "GPU", "HostSystem", "NodeReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The cluster-wide view: GPU states (free / busy / idle-held / down / unhealthy), slots,
@@ -98,7 +98,7 @@ let package = Package(
         .target(name: "Probe"),
         // `gpucluster audit`: what the spec says each port, sshd and host must look like from
         // this vantage point, checked by probing the running cluster (never reading `render`'s files).
-        .target(name: "Audit", dependencies: ["Spec", "Probe", "HostSystem"]),
+        .target(name: "Audit", dependencies: ["Spec", "Probe", "HostSystem", "NodeReport"]),
         // The thin executable: one struct per command.
         .executableTarget(name: "gpucluster", dependencies: [
             "Spec", "Planning", "Agent", "AgentCommandLine", "GPU", "HostSystem", "NodeReport", "WebClient", "Fleet", "FleetSources", "History", "Dashboard", "Demo", "Render", "Apply", "Lab", "Backup", "Notify", "Audit", "Probe",

@@ -17,6 +17,8 @@ public struct AgentConfig: Sendable {
     public var smartctlPath: String?
     public var smartInterval: Duration = .seconds(600)
     public var backupStatePath: String?
+    /// The updates check's state file (nil: not read).
+    public var updatesStatePath: String?
     public var expectedGPUs: Int?
     public var hostname: String = ProcessInfo.processInfo.hostName
     /// A passwd-format file consulted before the system's user database (demo and lab nodes

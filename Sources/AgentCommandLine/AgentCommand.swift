@@ -1,4 +1,5 @@
 import Agent
+import NodeReport
 import HostSystem
 import ArgumentParser
 #if canImport(FoundationEssentials)
@@ -36,6 +37,7 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(help: "smartctl to run ('' to disable SMART).") var smartctl = "smartctl"
     @Option(help: "Minutes between SMART scans.") var smartInterval: Double = 10
     @Option(help: "Backup state file to report (on the backup server).") var backupState: String?
+    @Option(help: "The updates check's state file ('' to not read one).") var updatesState = UpdatesStatus.defaultPath
     @Option(help: "Where /proc is (for tests).") var proc = "/proc"
     @Option(help: "Host name to report (default: this machine's).") var hostname: String?
     @Option(help: "passwd-format file read before the system user database.") var passwd: String?
@@ -63,6 +65,7 @@ public struct AgentCommand: AsyncParsableCommand {
         config.smartctlPath = smartctl.isEmpty ? nil : CommandRunner.which(smartctl)
         config.smartInterval = .seconds(Int(smartInterval * 60))
         config.backupStatePath = backupState
+        config.updatesStatePath = updatesState.isEmpty ? nil : updatesState
         config.expectedGPUs = expectedGpus
         config.passwdFile = passwd
         if let hostname { config.hostname = hostname }

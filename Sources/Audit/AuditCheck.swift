@@ -96,7 +96,7 @@ public enum AuditChecks {
         PortPolicyCheck(), SSHAlgorithmsCheck(), SSHAuthenticationCheck(),
         // Inside each host, over SSH as the admin (read-only):
         SSHDConfigCheck(), AccountsCheck(), SudoCheck(), ListeningCheck(), AgentCheck(), NFSExportsCheck(), LogForwardingCheck(),
-        SmartdCheck(), BackupIsolationCheck(), BackupKeysCheck(),
+        SmartdCheck(), BackupIsolationCheck(), BackupKeysCheck(), HomesCheck(), UpdatesCheck(), BruteForceCheck(), KernelCheck(),
     ]
 
     /// Runs the checks in order; findings in the order checks and hosts come.

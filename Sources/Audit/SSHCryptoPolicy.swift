@@ -1,3 +1,4 @@
+import Spec
 import Probe
 
 /// The algorithms a server may offer (the hardening baseline's policy, which the sshd role
@@ -5,15 +6,21 @@ import Probe
 /// ciphers, encrypt-then-MAC SHA-2 MACs. Anything else offered is a finding that names the
 /// algorithm and why it is refused.
 public struct SSHCryptoPolicy: Sendable {
-    public var kex: Set<String> = ["sntrup761x25519-sha512@openssh.com", "sntrup761x25519-sha512", "mlkem768x25519-sha256",
-                                   "curve25519-sha256", "curve25519-sha256@libssh.org"]
-    public var hostKeys: Set<String> = ["ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com", "rsa-sha2-512", "rsa-sha2-256",
-                                        "rsa-sha2-512-cert-v01@openssh.com", "rsa-sha2-256-cert-v01@openssh.com"]
-    public var ciphers: Set<String> = ["chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com",
-                                       "aes256-ctr", "aes192-ctr", "aes128-ctr"]
-    public var macs: Set<String> = ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"]
+    public var kex: Set<String>
+    public var hostKeys: Set<String>
+    public var ciphers: Set<String>
+    public var macs: Set<String>
 
-    public init() {}
+    /// The baseline's defaults (what an unset `security.ssh` renders).
+    public init() { self.init(SSHPolicy.defaults(at: .start)) }
+
+    /// What the spec's `security.ssh` lets sshd offer: anything else offered is a finding.
+    public init(_ p: SSHPolicy) {
+        kex = Set(p.kex.map(\.value))
+        hostKeys = Set(p.hostKeyAlgorithms)
+        ciphers = Set(p.ciphers.map(\.value))
+        macs = Set(p.macs.map(\.value))
+    }
 
     /// Markers in the kex list that are not algorithms (RFC 8308, OpenSSH's strict kex).
     static let markers: Set<String> = ["ext-info-s", "ext-info-c", "kex-strict-s-v00@openssh.com", "kex-strict-c-v00@openssh.com"]
@@ -35,14 +42,8 @@ public struct SSHCryptoPolicy: Sendable {
 
     /// The reason, most serious first.
     static func why(_ a: String) -> String {
-        if a.contains("sha1") || a == "ssh-rsa" || a.hasPrefix("ssh-rsa-cert") { return "SHA-1" }
-        if a.contains("cbc") || a.contains("3des") || a.contains("arcfour") { return "CBC or a broken cipher" }
-        if a.hasPrefix("diffie-hellman-group1-") || a.hasPrefix("diffie-hellman-group14") { return "a small Diffie-Hellman group (under 3072 bits)" }
+        if let weak = SSHPolicy.weakness(a) { return weak }
         if a.contains("group-exchange") { return "group exchange: the moduli file decides the size" }
-        if a.contains("nistp") || a.hasPrefix("ecdsa") { return "a NIST curve" }
-        if a.contains("dss") { return "DSA" }
-        if a.hasPrefix("umac-64") || a.contains("-96") { return "a 64-bit or truncated tag" }
-        if a.hasPrefix("hmac-") && !a.contains("etm") { return "MAC-then-encrypt (not -etm)" }
-        return "not in the policy"
+        return "not in the spec's policy (security.ssh)"
     }
 }

@@ -59,6 +59,19 @@ extension NodeObservation {
                 dropped.append("memory \(a) of \(t)"); h.memoryTotalBytes = nil; h.memoryAvailableBytes = nil
             }
             if let t = h.rootTotalBytes, let a = h.rootAvailableBytes, a > t { dropped.append("root filesystem \(a) of \(t)"); h.rootTotalBytes = nil; h.rootAvailableBytes = nil }
+            // An agent's answer is re-checked here as if no agent had checked it.
+            if let u = h.updates {
+                if let t = u.checkedAt, !ObservationBounds.isTime(t, now: now) { dropped.append("updates checked at \(t)"); h.updates?.checkedAt = nil }
+                let counts = [u.pending, u.security, u.servicesToRestart].compactMap { $0 }
+                if counts.contains(where: { !(0...1_000_000).contains($0) }) || (u.security ?? 0) > (u.pending ?? Int.max) {
+                    dropped.append("update counts"); h.updates?.pending = nil; h.updates?.security = nil; h.updates?.servicesToRestart = nil
+                }
+                let packages = u.rebootPackages.prefix(20).filter { p in
+                    p.utf8.count <= 64 && !p.isEmpty && p.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2e || $0 == 0x2b || $0 == 0x2d }
+                }
+                if packages.count != u.rebootPackages.count { dropped.append("reboot packages") }
+                h.updates?.rebootPackages = Array(packages)
+            }
             o.host = h
         }
         if !dropped.isEmpty {

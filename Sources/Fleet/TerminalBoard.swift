@@ -39,6 +39,9 @@ public struct TerminalBoard: Sendable {
             } else if let p = n.problem {
                 head += "  " + paint(Self.sanitize(p), "31")
             }
+            if n.up, let u = n.host?.updates, let summary = u.summary {
+                head += "  " + paint(Self.sanitize(summary), u.rebootRequired == true ? "33" : "2")
+            }
             out += head + "\n"
             for g in gpus { out += "  " + line(g) + "\n" }
         }
@@ -51,6 +54,8 @@ public struct TerminalBoard: Sendable {
         if t.idleHeld > 0 { h += ", \(t.idleHeld) idle-held" }
         if t.down > 0 { h += ", \(t.down) down" }
         if t.unhealthy > 0 { h += ", \(t.unhealthy) unhealthy" }
+        let reboot = s.nodes.filter { $0.up && $0.host?.updates?.rebootRequired == true }.count
+        if reboot > 0 { h += ", \(reboot) host\(reboot == 1 ? "" : "s") to reboot" }
         let slots = s.slots.filter { $0.gpus > 1 && !$0.nodes.isEmpty }.map { "\($0.nodes.count)×\($0.gpus)-GPU" }
         if !slots.isEmpty { h += "; slots: " + slots.joined(separator: ", ") }
         return h

@@ -13,10 +13,12 @@ public struct LabBaseImage: Sendable {
         "openssh-server", "python3", "python3-apt", "python3-venv", "sudo", "iptables", "ufw", "rsyslog", "rsync",
         "systemd", "systemd-sysv", "dbus", "chrony", "smartmontools", "nfs-kernel-server", "nfs-common",
         "prometheus", "prometheus-alertmanager", "prometheus-node-exporter", "git", "curl", "iproute2", "ca-certificates", "procps", "libsqlite3-0", "logrotate",
+        "unattended-upgrades", "needrestart", "fail2ban", "python3-systemd",
     ]
 
     /// Services the packages enable that only the roles' hosts should run.
-    static let roleServices = ["prometheus.service", "prometheus-alertmanager.service", "prometheus-node-exporter.service", "nfs-server.service"]
+    static let roleServices = ["prometheus.service", "prometheus-alertmanager.service", "prometheus-node-exporter.service", "nfs-server.service",
+                               "fail2ban.service"]
 
     public var cacheDir: String
     public var mirror: String

@@ -8,6 +8,8 @@ public struct HostCondition: Sendable, Codable, Equatable {
     public var memoryAvailableBytes: UInt64?
     public var rootTotalBytes: UInt64?
     public var rootAvailableBytes: UInt64?
+    /// Pending updates and reboot status (the agent's `updates` collector).
+    public var updates: UpdatesStatus?
 
     public init(cpus: Int? = nil, load1: Double? = nil, memoryTotalBytes: UInt64? = nil, memoryAvailableBytes: UInt64? = nil,
                 rootTotalBytes: UInt64? = nil, rootAvailableBytes: UInt64? = nil) {

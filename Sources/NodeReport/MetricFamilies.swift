@@ -72,6 +72,12 @@ public enum Metric {
     public static let backupVerifyMismatches = MetricFamily("gpucluster_backup_verify_mismatches", .gauge, "Files that differed at the last verification.")
     public static let backupLastBytes = MetricFamily("gpucluster_backup_last_bytes", .gauge, "Bytes transferred by the last run.")
     public static let backupSnapshots = MetricFamily("gpucluster_backup_snapshots", .gauge, "Snapshots kept.")
+    // Updates and reboots (UpdatesCollector, from the updates check's state file)
+    public static let updatesPending = MetricFamily("gpucluster_updates_pending", .gauge, "Package upgrades apt would install.")
+    public static let updatesSecurityPending = MetricFamily("gpucluster_updates_security_pending", .gauge, "Pending upgrades from the security suite.")
+    public static let rebootRequired = MetricFamily("gpucluster_reboot_required", .gauge, "1 when the host needs a reboot (new kernel or libraries).")
+    public static let servicesRestartPending = MetricFamily("gpucluster_services_restart_pending", .gauge, "Services still running replaced libraries.")
+    public static let updatesCheckedTimestampSeconds = MetricFamily("gpucluster_updates_checked_timestamp_seconds", .gauge, "When updates were last checked.")
     // The agent itself (AgentSelfCollector)
     public static let agentInfo = MetricFamily("gpucluster_agent_info", .gauge, "Agent version and GPU backend.")
     public static let agentLastCollectionTimestampSeconds = MetricFamily("gpucluster_agent_last_collection_timestamp_seconds", .gauge, "When the served data was collected.")
@@ -91,7 +97,8 @@ public enum Metric {
         diskLastSelftestPassed, diskLastSelftestAgeHours, backupStateReadable,
         backupLastRunStartTimestampSeconds, backupLastRunEndTimestampSeconds,
         backupLastSuccessTimestampSeconds, backupLastExitCode, backupLastVerifyTimestampSeconds,
-        backupVerifyOk, backupVerifyMismatches, backupLastBytes, backupSnapshots, agentInfo,
+        backupVerifyOk, backupVerifyMismatches, backupLastBytes, backupSnapshots, updatesPending, updatesSecurityPending,
+        rebootRequired, servicesRestartPending, updatesCheckedTimestampSeconds, agentInfo,
         agentLastCollectionTimestampSeconds, agentCollectorDurationSeconds, agentCollectorSuccess,
         agentResidentMemoryBytes,
     ]

@@ -54,7 +54,7 @@ public enum Assignment {
     /// reads no facts of others, so `--limit newnode` works. The firewall comes last in the
     /// first play: by then everything it must let through is installed.
     public static func plays(_ spec: ClusterSpec) -> [Play] {
-        var everyHost = ["base", "kernel_hardening", "users", "sshd", "sudo"]
+        var everyHost = ["base", "kernel_hardening", "updates", "users", "sshd", "sudo", "auditd"]
         if !spec.hosts(withRole: .logSink).isEmpty { everyHost.append("rsyslog") }
         everyHost.append("smartd")
         if servesNFS(spec) { everyHost.append("nfs") }
@@ -62,7 +62,15 @@ public enum Assignment {
         everyHost.append("agent")
         if nodeExporter(spec) != nil { everyHost.append("node_exporter") }
         everyHost.append("firewall")
-        var out = [Play(name: "Base system, kernel baseline, accounts, SSH, sudo, logs, disks, agent and firewall on every host", role: nil, roles: everyHost)]
+        var out = [Play(name: "Base system, kernel baseline, updates, accounts, SSH, sudo, audit, logs, disks, agent and firewall on every host",
+                        role: nil, roles: everyHost)]
+        if spec.bastion != nil {
+            // The bastion is the host a public network reaches (the lock-out rule keeps it so).
+            out.append(Play(name: "Brute-force throttling on the bastion's public SSH", role: .bastion, roles: ["fail2ban"]))
+        }
+        if !spec.projects.isEmpty, !spec.hosts(withRole: .nfsServer).isEmpty {
+            out.append(Play(name: "Project folders on the NFS server", role: .nfsServer, roles: ["projects"]))
+        }
         if !spec.hosts(withRole: .monitor).isEmpty {
             // notify only with a chat to deliver to (monitoring.notify.slack).
             let notify = spec.monitoring.slackWebhookFile == nil ? [] : ["notify"]
@@ -125,6 +133,15 @@ public enum Assignment {
         func d(_ unit: String, _ text: String) -> [Daemon] { [Daemon(role: role, unit: unit, text: text)] }
         switch role {
         case "sshd": return d("ssh", "sshd (keys only)")
+        case "updates":
+            let u = spec.security.updates
+            guard u.securitySuite.value else { return d("gpucluster-updates.timer", "updates check (no security suite: spec turns it off)") }
+            return d("unattended-upgrades", u.automatic.value ? "security updates daily (unattended-upgrades, never reboots)"
+                     : "security suite, upgrades by hand") + d("gpucluster-updates.timer", "updates and reboot check (for the dashboard)")
+        case "auditd": return d("auditd", "auditd (sudo, accounts, sshd config; to the log sink)")
+        case "fail2ban":
+            return spec.security.bruteForce.enabled.value
+                ? d("fail2ban", "fail2ban on SSH (\(spec.security.bruteForce.maxRetry.value) failures; admin networks never banned)") : []
         case "firewall": return d("ufw", "ufw (default deny)")
         case "rsyslog":
             return h.has(.logSink) ? d("rsyslog", "rsyslog (sink, \(spec.logging.proto.value.rawValue)/\(spec.logging.port.value))")

@@ -107,6 +107,16 @@ public enum AnsibleProject {
             return .map([("name", .string(h.host.name.value)), ("address", .string(address)), ("home_on_nfs", .bool(h.homeOnNFS))])
         })
         let nodeExporterPort: YAMLValue = Assignment.nodeExporter(spec).flatMap { $0.tcp.first }.map { .int($0.value) } ?? .null
+        let users: YAMLValue = .list(spec.users.map { u -> YAMLValue in
+            // Supplementary groups: exactly the projects the user is a member of.
+            let groups: [YAMLValue] = spec.projects.filter { $0.members.contains { $0.value == u.name.value } }.map { .string($0.name.value) }
+            return .map([("name", .string(u.name.value)), ("uid", .int(u.uid.value)), ("gid", .int(u.gid.value)), ("shell", .string(u.shell)),
+                         ("python", .string(u.python.rawValue)), ("groups", .list(groups))])
+        })
+        let projects: YAMLValue = .list(spec.projects.map { p -> YAMLValue in
+            .map([("name", .string(p.name.value)), ("gid", .int(p.gid.value)), ("path", .string(p.path.value)),
+                  ("members", .list(p.members.map { .string($0.value) }))])
+        })
         let notify: YAMLValue = spec.monitoring.slackWebhookFile.map { f in
             .map([("webhook_file", .string(f.value)), ("channel", .string(spec.monitoring.slackChannel ?? ""))])
         } ?? .null
@@ -115,10 +125,11 @@ public enum AnsibleProject {
             ("gpucluster_domain", .string(spec.cluster.domain ?? "")),
             ("gpucluster_timezone", .string(spec.cluster.timezone)),
             ("gpucluster_admins", .list(spec.admins.map { .string($0.value) })),
-            ("gpucluster_users", .list(spec.users.map { u in
-                .map([("name", .string(u.name.value)), ("uid", .int(u.uid.value)), ("gid", .int(u.gid.value)), ("shell", .string(u.shell)),
-                      ("python", .string(u.python.rawValue))])
-            })),
+            ("gpucluster_users", users),
+            // Shared project folders (on the NFS server) and their groups (on every host).
+            ("gpucluster_projects", projects),
+            ("gpucluster_home_mode", .string(spec.security.homeMode.value == 0o750 ? "0750" : "0700")),
+            ("gpucluster_umask", .string(spec.security.umask.value == 0o077 ? "077" : "027")),
             ("gpucluster_hosts", .list(hosts.compactMap { h in
                 h.managementAddress.map { .map([("name", .string(h.host.name.value)), ("address", .string($0))]) }
             })),

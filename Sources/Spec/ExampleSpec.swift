@@ -80,6 +80,20 @@ internal: { policy: to-bastion-only }
 nfs:
   exports:
     - { path: /home, options: [rw, sync, root_squash, no_subtree_check] }
+    - { path: /srv/projects, options: [rw, sync, root_squash, no_subtree_check] }
+
+# Shared project folders on the NFS server: only members may enter (setgid, mode 2770).
+# gid is the same on every machine; path defaults to /srv/projects/NAME.
+projects:
+  - { name: detection, gid: 3001, members: [alice, bob] }
+
+# The hardening baseline. Every setting has a secure default (see docs/security.md);
+# written out here are the ones labs most often change.
+security:
+  homeMode: "0700"                # or "0750": the user's own group may read
+  ssh: { tcpForwarding: true, agentForwarding: false, x11Forwarding: false, maxSessions: 10 }
+  updates: { securitySuite: true, automatic: true }   # security fixes daily, never a reboot
+  bruteForce: { maxRetry: 5, findTime: 10m, banTime: 1h }   # fail2ban on public SSH; admin networks never banned
 
 logging: { protocol: tcp }        # tcp queues on disk and retries; udp drops silently
 

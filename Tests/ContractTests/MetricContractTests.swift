@@ -27,10 +27,13 @@ struct MetricContractTests {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("contract-state-\(UUID().uuidString).json").path
         try #"{"version":1,"lastRunStart":1,"lastRunEnd":2,"lastSuccess":2,"exitCode":0,"lastVerify":2,"verifyOK":true,"verifyMismatches":0,"bytesTransferred":10,"snapshots":3}"#
             .write(toFile: state, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: state) }
+        let updates = state + ".updates"
+        try "version 1\nchecked 2\npending 3\nsecurity 1\nreboot 1\nservices 0\nreboot_packages libc6\n".write(toFile: updates, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: state); try? FileManager.default.removeItem(atPath: updates) }
         var config = AgentConfig(gpuBackend: backend)
         config.expectedGPUs = 2
         config.backupStatePath = state
+        config.updatesStatePath = updates
         let agent = Agent(config: config)
         agent.collectOnce()          // registers for XID events
         Thread.sleep(forTimeInterval: 0.05)

@@ -46,7 +46,11 @@ struct LabEndToEndTests {
         try lab.secondApply()
         try lab.drift()
         try lab.outsideProbes()
+        try lab.baselineInside()
+        try lab.researchersWorkflows()
         try lab.auditProvesIt()
+        try lab.bruteForceBanned()
+        try lab.rebootShowsOnDashboard()
         try lab.dashboardShowsGPUs()
         try lab.backups()
         try lab.droppedServiceIsClosed()
@@ -101,6 +105,9 @@ final class LabSession: @unchecked Sendable {
     }
 
     var lab: [String] { ["--state-dir", state] }
+    /// alice's key and the ssh client settings she uses from `outside` (-F, which ProxyJump passes on).
+    var aliceKey: String { Repo.path(".build/lab-e2e/alice_key") }
+    var aliceSSHConfig: String { Repo.path(".build/lab-e2e/alice_ssh_config") }
 
     /// `gpucluster ARGS`, timed, printed as it goes (progress for a long test).
     @discardableResult
@@ -175,6 +182,26 @@ extension LabSession {
             """.write(toFile: vars, atomically: true, encoding: .utf8)
         // The chat notify delivers to: a recording endpoint in the outside namespace (the
         // admin's secret file, next to the rendered project, never in it).
+        // A key of alice's for the researchers' workflows (made here; the spec's is a stand-in).
+        try? FileManager.default.removeItem(atPath: aliceKey)
+        try? FileManager.default.removeItem(atPath: aliceKey + ".pub")
+        let keygen = try Tools.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "alice@lab-e2e", "-f", aliceKey])
+        try #require(keygen.status == 0, "ssh-keygen: \(keygen.error)")
+        let alicePub = try String(contentsOfFile: aliceKey + ".pub", encoding: .utf8)
+        let specKeys = try String(contentsOfFile: project + "/keys/alice.pub", encoding: .utf8)
+        try (specKeys + alicePub).write(toFile: project + "/keys/alice.pub", atomically: true, encoding: .utf8)
+        try """
+            Host *
+              User alice
+              IdentityFile \(aliceKey)
+              IdentitiesOnly yes
+              StrictHostKeyChecking no
+              UserKnownHostsFile /dev/null
+              BatchMode yes
+              ConnectTimeout 5
+              LogLevel ERROR
+
+            """.write(toFile: aliceSSHConfig, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: project + "/secrets", withIntermediateDirectories: true)
         try "http://\(Self.outsideAddress):\(Self.chatPort)/hook\n".write(toFile: project + "/secrets/slack-webhook", atomically: true, encoding: .utf8)
         chmod(project + "/secrets/slack-webhook", 0o600)
@@ -246,6 +273,160 @@ extension LabSession {
                 && effective.output.contains("loglevel VERBOSE") && effective.output.contains("maxauthtries 3")
                 && effective.output.contains("allowtcpforwarding yes") && effective.output.contains("allowagentforwarding no"),
                 "sshd -T on the bastion: \(effective.output)")
+    }
+
+    /// The hardening baseline inside the hosts: private homes and umask, a project folder for
+    /// its members only, the project group the same everywhere, alice's sudo on gpu01 in the
+    /// bastion's log for gpu01, unattended-upgrades for the security origin only (its dry run),
+    /// only ed25519 host keys and no small DH moduli, and nothing listening but the spec's ports.
+    func baselineInside() throws {
+        for host in ["bastion", "gpu01"] {
+            let homes = try exec(host, "stat -c '%a %U' /home/alice; su bob -s /bin/sh -c 'ls /home/alice' >/dev/null 2>&1 && echo bob-reads || echo bob-refused; "
+                                 + "su - alice -c umask")
+            #expect(homes.output == "700 alice\nbob-refused\n0027\n", "homes and umask on \(host): \(homes.output) \(homes.error)")
+            let group = try exec(host, "getent group detection; id -nG bob")
+            #expect(group.output.hasPrefix("detection:x:3001:") && group.output.contains("alice") && group.output.contains("bob\n")
+                    && group.output.split(separator: "\n").last.map { $0.split(separator: " ").contains("detection") } == true,
+                    "project group on \(host): \(group.output)")
+        }
+        let project = try exec("bastion", """
+            stat -c '%a %U %G' /srv/projects/detection
+            su alice -s /bin/sh -c 'echo shared-data > /srv/projects/detection/results.txt' && stat -c '%G %a' /srv/projects/detection/results.txt
+            su bob -s /bin/sh -c 'cat /srv/projects/detection/results.txt'
+            su carol -s /bin/sh -c 'ls /srv/projects/detection' >/dev/null 2>&1 && echo carol-reads || echo carol-refused
+            """)
+        #expect(project.output == "2770 root detection\ndetection 640\nshared-data\ncarol-refused\n",
+                "the project folder, shared by its members only: \(project.output) \(project.error)")
+
+        // alice (an admin) runs sudo on gpu01: the record reaches the log sink, filed under gpu01.
+        let sudo = try exec("gpu01", "su alice -s /bin/sh -c 'sudo -n /usr/bin/true'")
+        #expect(sudo.status == 0, "alice's sudo: \(sudo.error)")
+        var logged = ""
+        for _ in 0..<20 {
+            logged = try exec("bastion", "grep -h 'alice' /var/log/hosts/gpu01/sudo.log 2>/dev/null | grep 'COMMAND=/usr/bin/true'").output
+            if !logged.isEmpty { break }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        #expect(!logged.isEmpty, "alice's sudo on gpu01 in the bastion's /var/log/hosts/gpu01/sudo.log")
+
+        let upgrades = try exec("gpu01", "unattended-upgrade --dry-run --debug 2>&1 | grep -m1 'Allowed origins are'")
+        #expect(upgrades.output.contains("codename=bookworm-security,label=Debian-Security")
+                && !upgrades.output.contains("label=Debian,") && !upgrades.output.contains("label=Debian\n"),
+                "unattended-upgrades for the security origin only: \(upgrades.output) \(upgrades.error)")
+        let sources = try exec("gpu01", "cat /etc/apt/sources.list.d/gpucluster-security.list; apt-config dump APT::Periodic::Unattended-Upgrade")
+        #expect(sources.output.contains("bookworm-security main") && sources.output.contains("APT::Periodic::Unattended-Upgrade \"1\";"),
+                "security suite and daily runs: \(sources.output)")
+
+        let sshd = try exec("bastion", "ls /etc/ssh/ | grep '^ssh_host_' | tr '\\n' ' '; echo; awk '$1 !~ /^#/ && $5 < 3071' /etc/ssh/moduli | wc -l; "
+                            + "sshd -T | grep -E '^(maxsessions|x11forwarding|hostkeyalgorithms) '")
+        #expect(sshd.output.hasPrefix("ssh_host_ed25519_key ssh_host_ed25519_key.pub \n0\n") && sshd.output.contains("maxsessions 10\n")
+                && sshd.output.contains("x11forwarding no\n") && !sshd.output.contains("ecdsa"),
+                "host keys, moduli and sshd -T on the bastion: \(sshd.output) \(sshd.error)")
+
+        // Nothing listens off loopback but the spec's services (ssh, syslog, nfs, agent, node exporter, dashboard).
+        let specPorts: Set<String> = ["22", "514", "2049", "9855", "9100", "8080"]
+        for host in ["bastion", "gpu01", "gpu02", "backup"] {
+            let ss = try exec(host, "ss -Hltn | awk '{print $4}'").output
+            let open = ss.split(separator: "\n").compactMap { addr -> String? in
+                let a = String(addr)
+                guard let colon = a.lastIndex(of: ":") else { return nil }
+                let ip = a[..<colon]
+                return ip.hasPrefix("127.") || ip == "[::1]" ? nil : String(a[a.index(after: colon)...])
+            }
+            #expect(!open.isEmpty && Set(open).isSubset(of: specPorts), "\(host) listens off loopback on \(Set(open).subtracting(specPorts)): \(ss)")
+        }
+    }
+
+    /// What researchers do every day, from `outside`: a tunnel to a notebook on gpu01 through
+    /// the bastion (ssh -J … -L), 10 sessions over one connection (VS Code Remote), rsync of a folder.
+    func researchersWorkflows() throws {
+        let notebook = try exec("gpu01", "systemd-run --uid=alice --unit=lab-notebook /usr/bin/python3 -m http.server 8888 --bind 127.0.0.1 --directory /tmp")
+        #expect(notebook.status == 0, "the notebook stand-in on gpu01: \(notebook.error)")
+        let sock = state + "/alice-gpu01.sock"
+        let ssh = "ssh -F \(aliceSSHConfig)"
+        let master = try outside("\(ssh) -J alice@203.0.113.5 -M -S \(sock) -o ControlPersist=120 -o ExitOnForwardFailure=yes "
+                                 + "-f -N -L 127.0.0.1:18888:127.0.0.1:8888 alice@10.10.0.11")
+        #expect(master.status == 0, "ssh -J alice@bastion alice@gpu01 -L: \(master.error)")
+        var page = ""
+        for _ in 0..<10 {
+            page = try outside("curl -s -m 5 -o /dev/null -w %{http_code} http://127.0.0.1:18888/").output
+            if page == "200" { break }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        #expect(page == "200", "the notebook through the tunnel: \(page)")
+        let sessions = try outside("for i in 1 2 3 4 5 6 7 8 9 10; do \(ssh) -S \(sock) alice@10.10.0.11 \"sleep 2; echo session-$i\" & done; wait")
+        #expect(sessions.output.split(separator: "\n").filter { $0.hasPrefix("session-") }.count == 10,
+                "10 sessions over one connection: \(sessions.output) \(sessions.error)")
+        let data = state + "/dataset"
+        let made = try outside("rm -rf \(data) && mkdir -p \(data)/shard && for i in 1 2 3; do head -c 100000 /dev/urandom > \(data)/shard/part-$i.bin; done && "
+                               + "cd \(data) && sha256sum shard/* ")
+        let sent = try outside("rsync -a -e '\(ssh) -S \(sock)' \(data)/ alice@10.10.0.11:dataset/")
+        #expect(made.status == 0 && sent.status == 0, "rsync to gpu01: \(made.error) \(sent.error)")
+        let there = try exec("gpu01", "cd /home/alice/dataset && sha256sum shard/*")
+        #expect(!made.output.isEmpty && there.output == made.output, "the data set on gpu01: \(there.output) vs \(made.output)")
+        _ = try outside("\(ssh) -S \(sock) -O exit alice@10.10.0.11")
+        _ = try exec("gpu01", "systemctl stop lab-notebook; rm -rf /home/alice/dataset")
+    }
+
+    /// fail2ban on the bastion: failed logins from `outside` (a stranger) ban it from SSH within 6
+    /// attempts; as many from gpu01 (the admin network) never do. Then outside is let in again.
+    func bruteForceBanned() throws {
+        func banned() throws -> String { try exec("bastion", "fail2ban-client status sshd | grep 'Banned IP list'").output }
+        let before = try banned()
+        #expect(!before.contains(Self.outsideAddress), "outside banned before the test (by the audit runs?): \(before)")
+        let attempt = "ssh -o BatchMode=yes -o PreferredAuthentications=password -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=3"
+        var attempts = 0
+        for _ in 0..<6 where !(try banned()).contains(Self.outsideAddress) {
+            attempts += 1
+            _ = try outside("\(attempt) guess\(attempts)@203.0.113.5 true")
+            Thread.sleep(forTimeInterval: 1)
+        }
+        var list = try banned()
+        for _ in 0..<10 where !list.contains(Self.outsideAddress) { Thread.sleep(forTimeInterval: 1); list = try banned() }
+        #expect(list.contains(Self.outsideAddress), "outside not banned after \(attempts) failed logins: \(list)")
+        let shut = try outside("timeout 3 bash -c '</dev/tcp/203.0.113.5/22'")
+        #expect(shut.status != 0, "SSH still open to a banned address")
+        let web = try outside("timeout 3 bash -c '</dev/tcp/203.0.113.5/8080'")
+        #expect(web.status == 0, "a ban is for SSH only: the dashboard stays reachable")
+        for i in 1...8 { _ = try exec("gpu01", "\(attempt) guess\(i)@10.10.0.1 true") }
+        Thread.sleep(forTimeInterval: 3)
+        let after = try banned()
+        #expect(!after.contains("10.10.0.11"), "an admin network address was banned: \(after)")
+        let admin = try exec("gpu01", "timeout 3 bash -c '</dev/tcp/10.10.0.1/22'")
+        #expect(admin.status == 0, "the admin network lost SSH to the bastion")
+        let bans = try exec("bastion", "grep -rh 'Ban \(Self.outsideAddress)' /var/log/hosts/bastion/ 2>/dev/null | head -n 1")
+        #expect(!bans.output.isEmpty, "the ban in the bastion's log at the sink")
+        _ = try exec("bastion", "fail2ban-client set sshd unbanip \(Self.outsideAddress)")
+        let back = try outside("timeout 3 bash -c '</dev/tcp/203.0.113.5/22'")
+        #expect(back.status == 0, "outside let in again after unbanip")
+    }
+
+    /// A host that needs a reboot (Debian's /run/reboot-required, as a kernel upgrade leaves it):
+    /// the updates check sees it, gpu02's agent exports it, the dashboard's board says so.
+    func rebootShowsOnDashboard() throws {
+        let marked = try exec("gpu02", "echo '*** System restart required ***' > /run/reboot-required && echo linux-image-6.1.0-99-amd64 > /run/reboot-required.pkgs "
+                              + "&& systemctl start gpucluster-updates.service && cat /var/lib/gpucluster/updates.state")
+        #expect(marked.status == 0 && marked.output.contains("reboot 1") && marked.output.contains("reboot_packages linux-image-6.1.0-99-amd64"),
+                "the updates check: \(marked.output) \(marked.error)")
+        var metrics = ""
+        for _ in 0..<15 {
+            metrics = try exec("gpu02", "curl -s -m 5 http://127.0.0.1:9855/metrics | grep -E '^gpucluster_(reboot_required|updates_pending) '").output
+            if metrics.contains("gpucluster_reboot_required 1") { break }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        #expect(metrics.contains("gpucluster_reboot_required 1") && metrics.contains("gpucluster_updates_pending "), "gpu02's agent: \(metrics)")
+        var board = ""
+        for _ in 0..<20 {
+            board = try outside("curl -s -m 5 http://203.0.113.5:8080/").output
+            if board.contains("data-reboot=\"1\"") { break }
+            Thread.sleep(forTimeInterval: 2)
+        }
+        let reboots = board.components(separatedBy: "data-reboot=\"1\"").count - 1
+        #expect(reboots == 1 && board.contains("needs reboot"), "the board marks gpu02 (only) as needing a reboot: \(reboots)")
+        let status = try admin("status (a host to reboot)", ["status", Self.spec], timeout: 60)
+        #expect(status.output.contains("1 host to reboot") && status.output.contains("reboot required (linux-image-6.1.0-99-amd64)"),
+                "gpucluster status: \(status.output) \(status.error)")
+        _ = try exec("gpu02", "rm -f /run/reboot-required /run/reboot-required.pkgs && systemctl start gpucluster-updates.service")
     }
 
     struct AuditReport: Decodable {
@@ -514,11 +695,11 @@ extension LabSession {
         #expect(status.status == 0 && status.output.contains("dead 0"), "notify status on the bastion: \(status.output) \(status.error)")
     }
 
-    /// A firewall that closes SSH from the admins' network: validate refuses the spec …
+    /// A firewall that closes SSH from the admins' network (the lab's: internal): validate refuses the spec …
     func lockOutIsUndone() throws {
         let wrong = Repo.path(".build/lab-e2e/lockout.yaml")
         let specText = try String(contentsOfFile: Self.spec, encoding: .utf8)
-            .replacingOccurrences(of: "ssh:       { tcp: [22], from: [public, internal] }", with: "ssh:       { tcp: [22], from: [internal] }")
+            .replacingOccurrences(of: "ssh:       { tcp: [22], from: [public, internal] }", with: "ssh:       { tcp: [22], from: [public] }")
         try specText.write(toFile: wrong, atomically: true, encoding: .utf8)
         let refused = try gpucluster("validate a lock-out spec", ["validate", wrong])
         #expect(refused.status == 1 && refused.error.lowercased().contains("ssh"), "validate: \(refused.error)")

@@ -46,6 +46,11 @@ struct SchemaTests {
             ([P, "dashboard"], SpecKeys.dashboard),
             ([P, "backup"], SpecKeys.backup),
             ([P, "backup", P, "keep"], SpecKeys.keep),
+            ([P, "security"], SpecKeys.security),
+            ([P, "security", P, "ssh"], SpecKeys.ssh),
+            ([P, "security", P, "updates"], SpecKeys.updates),
+            ([P, "security", P, "bruteForce"], SpecKeys.bruteForce),
+            ([P, "projects", "items"], SpecKeys.project),
         ]
         for (path, expected) in cases {
             #expect(try keys(s, path) == Set(expected), "at \(path)")

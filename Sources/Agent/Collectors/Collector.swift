@@ -17,6 +17,7 @@ public enum Collectors {
             SmartCollector(smartctl: config.smartctlPath, interval: config.smartInterval),
             BackupCollector(statePath: config.backupStatePath),
             HostCollector(procRoot: config.procRoot),
+            UpdatesCollector(statePath: config.updatesStatePath),
             AgentSelfCollector(),
         ]
     }

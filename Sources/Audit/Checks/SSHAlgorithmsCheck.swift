@@ -4,12 +4,11 @@ import Probe
 /// its KEXINIT, against the modern policy. One finding per host naming every offender.
 struct SSHAlgorithmsCheck: AuditCheck {
     let name = "ssh-algorithms"
-    var policy = SSHCryptoPolicy()
-
     func run(_ context: AuditContext) async -> [Finding] {
-        context.reachableHosts().map { host, address in
+        let policy = SSHCryptoPolicy(context.spec.security.ssh)
+        return context.reachableHosts().map { host, address in
             let subject = "sshd on \(address):22"
-            let expected = "only modern algorithms (curve25519/sntrup761, ed25519 or rsa-sha2, AEAD/CTR, SHA-2 -etm MACs)"
+            let expected = "only the spec's algorithms (security.ssh; by default curve25519/sntrup761, ed25519, AEAD/CTR, SHA-2 -etm MACs)"
             guard context.sshAdmitted(host) else {
                 return Finding(host: host.name.value, check: name, subject: subject, status: .skipped, expected: expected,
                                found: "not asked", fix: "the spec admits no SSH from \(context.vantage) to \(host.name.value)")

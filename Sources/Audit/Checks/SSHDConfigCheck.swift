@@ -6,13 +6,20 @@ struct SSHDConfigCheck: HostCheck {
     let name = "sshd-config"
 
     /// Setting → the values allowed, the one the sshd role renders first (sshd -T prints
-    /// lower-case names).
-    static let baseline: [(String, [String])] = [
-        ("passwordauthentication", ["no"]), ("kbdinteractiveauthentication", ["no"]), ("permitemptypasswords", ["no"]),
-        ("pubkeyauthentication", ["yes"]), ("authenticationmethods", ["publickey"]),
-        ("permitrootlogin", ["prohibit-password", "without-password", "no"]), ("x11forwarding", ["no"]),
-        ("allowagentforwarding", ["no"]), ("maxauthtries", ["3", "2", "1"]), ("loglevel", ["VERBOSE"]),
-    ]
+    /// lower-case names). The policy's values are the spec's (security.ssh).
+    static func baseline(_ p: SSHPolicy) -> [(String, [String])] {
+        func yesNo(_ b: Bool) -> [String] { [b ? "yes" : "no"] }
+        return [
+            ("passwordauthentication", ["no"]), ("kbdinteractiveauthentication", ["no"]), ("permitemptypasswords", ["no"]),
+            ("pubkeyauthentication", ["yes"]), ("authenticationmethods", ["publickey"]),
+            ("permitrootlogin", ["prohibit-password", "without-password", "no"]), ("x11forwarding", yesNo(p.x11Forwarding.value)),
+            ("allowagentforwarding", yesNo(p.agentForwarding.value)), ("allowtcpforwarding", p.tcpForwarding.value ? ["yes", "all"] : ["no"]),
+            ("maxauthtries", (1...p.maxAuthTries.value).reversed().map(String.init)), ("maxsessions", [String(p.maxSessions.value)]),
+            ("loglevel", ["VERBOSE"]),
+            ("kexalgorithms", [p.kex.map(\.value).joined(separator: ",")]), ("ciphers", [p.ciphers.map(\.value).joined(separator: ",")]),
+            ("macs", [p.macs.map(\.value).joined(separator: ",")]),
+        ]
+    }
 
     func command(for host: Host, in context: AuditContext) -> String? {
         "sudo -n /usr/sbin/sshd -T; echo '--- set by'; sudo -n grep -HinE "
@@ -31,8 +38,9 @@ struct SSHDConfigCheck: HostCheck {
             return [finding(host, "sshd -T", .fail, expected: "the effective sshd settings", found: r.stderr.prefix(300).description,
                             fix: "the admin needs sudo on the host, and sshd must be installed")]
         }
+        let baseline = Self.baseline(context.spec.security.ssh)
         var wrong: [String] = []
-        for (key, allowed) in Self.baseline where !(values[key].map(allowed.contains) ?? false) {
+        for (key, allowed) in baseline where !(values[key].map(allowed.contains) ?? false) {
             wrong.append("\(key) \(values[key] ?? "(unset)")")
         }
         // The lines outside the role's drop-in that set a setting found wrong.
@@ -41,7 +49,7 @@ struct SSHDConfigCheck: HostCheck {
             !line.contains("00-gpucluster.conf") && wrongKeys.contains { line.lowercased().contains(":" + $0 + " ") || line.lowercased().contains(":" + $0 + "\t") }
         }.map(String.init) : []
         let subject = "effective sshd settings (sshd -T)"
-        let expected = Self.baseline.map { "\($0.0) \($0.1.first ?? "")" }.joined(separator: ", ")
+        let expected = baseline.map { "\($0.0) \($0.1.first ?? "")" }.joined(separator: ", ")
         guard !wrong.isEmpty else { return [finding(host, subject, .pass, expected: expected, found: "as the baseline")] }
         return [finding(host, subject, .fail, expected: expected, found: wrong.joined(separator: ", "),
                         fix: (foreign.isEmpty ? "" : "set outside the role by \(foreign.prefix(5).joined(separator: "; ")); ")

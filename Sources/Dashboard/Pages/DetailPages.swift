@@ -37,7 +37,12 @@ enum DetailPages {
         if let t = h.rootTotalBytes, let a = h.rootAvailableBytes, t > 0, a <= t {
             parts.append("/ \(HTML.percent(Double(t - a) / Double(t) * 100)) % full")
         }
-        return parts.isEmpty ? "" : "<p id=\"host\">Host: \(parts.joined(separator: " · "))</p>"
+        var out = parts.isEmpty ? "" : "<p id=\"host\">Host: \(parts.joined(separator: " · "))</p>"
+        if let u = h.updates {
+            let checked = u.checkedAt.map { " (checked \(HTML.time($0)))" } ?? ""
+            out += "<p id=\"updates\">Updates: \(HTML.escape(u.summary ?? "none pending, no reboot needed"))\(checked)</p>"
+        }
+        return out
     }
 
     static func user(_ name: String, _ s: ClusterSnapshot, now: Double) -> String {

@@ -33,6 +33,7 @@ enum Layout {
     table.board{border-collapse:collapse;width:100%}table.board th{text-align:left;vertical-align:top;padding:.35em .6em .35em 0;white-space:nowrap;width:9em}
     table.board td{padding:.25em 0}table.board tr{border-top:1px solid #e4e4e4}
     .node-problem{display:block;font-weight:400;color:var(--bad);font-size:.85em;white-space:normal}
+    .node-reboot{display:block;font-weight:400;color:#b26b00;font-size:.85em}
     .cells{display:flex;flex-wrap:wrap;gap:4px}
     .gpu{width:11.5em;min-height:4.2em;border-radius:4px;padding:.25em .4em;color:#fff;font-size:.82em;overflow:hidden}
     .gpu b{font-size:1.05em}.gpu .st{float:right;opacity:.9}.gpu div{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}

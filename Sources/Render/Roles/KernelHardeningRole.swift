@@ -63,36 +63,12 @@ struct KernelHardeningRole: AnsibleRole {
             # No kernel addresses or log for users, ptrace only of one's own children, no
             # tricks with links and FIFOs in shared folders, no core dumps of setuid programs.
             kernel_hardening_kernel_sysctl:
-              kernel.kptr_restrict: 2
-              kernel.dmesg_restrict: 1
-              kernel.yama.ptrace_scope: 1
-              fs.protected_hardlinks: 1
-              fs.protected_symlinks: 1
-              fs.protected_fifos: 2
-              fs.protected_regular: 2
-              fs.suid_dumpable: 0
+            \(Self.yamlMap(KernelBaseline.kernel))
             # No ICMP redirects or source routes, reverse-path filtering, SYN cookies.
             kernel_hardening_net_sysctl:
-              net.ipv4.conf.all.accept_redirects: 0
-              net.ipv4.conf.default.accept_redirects: 0
-              net.ipv4.conf.all.secure_redirects: 0
-              net.ipv4.conf.default.secure_redirects: 0
-              net.ipv4.conf.all.send_redirects: 0
-              net.ipv4.conf.default.send_redirects: 0
-              net.ipv4.conf.all.accept_source_route: 0
-              net.ipv4.conf.default.accept_source_route: 0
-              net.ipv4.conf.all.rp_filter: 1
-              net.ipv4.conf.default.rp_filter: 1
-              net.ipv4.conf.all.log_martians: 1
-              net.ipv4.icmp_echo_ignore_broadcasts: 1
-              net.ipv4.icmp_ignore_bogus_error_responses: 1
-              net.ipv4.tcp_syncookies: 1
-              net.ipv6.conf.all.accept_redirects: 0
-              net.ipv6.conf.default.accept_redirects: 0
-              net.ipv6.conf.all.accept_source_route: 0
-              net.ipv6.conf.default.accept_source_route: 0
+            \(Self.yamlMap(KernelBaseline.net))
             # Modules that may not load: network protocols a research cluster does not use.
-            kernel_hardening_blocked_modules: [dccp, sctp, rds, tipc]
+            kernel_hardening_blocked_modules: [\(KernelBaseline.blockedModules.joined(separator: ", "))]
             # USB sticks: off by default (data comes over the network, and leaves it the same way).
             kernel_hardening_usb_storage: false
 
@@ -111,6 +87,11 @@ struct KernelHardeningRole: AnsibleRole {
             {% endif %}
 
             """)])
+    }
+
+    /// `  key: value` lines (the defaults' sysctl maps).
+    static func yamlMap(_ pairs: [(String, Int)]) -> String {
+        pairs.map { "  \($0.0): \($0.1)" }.joined(separator: "\n")
     }
 
     static func sysctlFile(_ variable: String) -> String {

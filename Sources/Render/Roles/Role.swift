@@ -25,7 +25,8 @@ extension AnsibleRole {
 
 enum Roles {
     static let all: [any AnsibleRole] = [
-        BaseRole(), KernelHardeningRole(), UsersRole(), SSHDRole(), SudoRole(), RsyslogRole(), SmartdRole(), NFSRole(), PythonRole(), AgentRole(), NodeExporterRole(),
-        FirewallRole(), PrometheusRole(), AlertmanagerRole(), NotifyRole(), DashboardRole(), BackupRole(),
+        BaseRole(), KernelHardeningRole(), UpdatesRole(), UsersRole(), SSHDRole(), SudoRole(), AuditdRole(), RsyslogRole(), SmartdRole(),
+        NFSRole(), PythonRole(), AgentRole(), NodeExporterRole(), FirewallRole(), Fail2banRole(), ProjectsRole(), PrometheusRole(),
+        AlertmanagerRole(), NotifyRole(), DashboardRole(), BackupRole(),
     ]
 }

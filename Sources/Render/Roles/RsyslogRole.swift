@@ -90,7 +90,8 @@ struct RsyslogRole: AnsibleRole {
             # Programs with a file of their own at the sink (per sender); the rest go to other.log.
             rsyslog_sink_programs: [kernel, systemd, systemd-logind, sshd, sudo, su, login, cron, CRON, rsyslogd, smartd, chronyd,
                                     nfsd, rpc.mountd, rpc.idmapd, ufw, useradd, usermod, userdel, groupadd, passwd, dbus-daemon,
-                                    polkitd, gpucluster, gpucluster-agent, prometheus, prometheus-alertmanager, ansible-ansible.builtin.command]
+                                    polkitd, gpucluster, gpucluster-agent, prometheus, prometheus-alertmanager, ansible-ansible.builtin.command,
+                                    audisp-syslog, fail2ban.actions, fail2ban.filter, fail2ban.server, unattended-upgrade]
 
             """,
              templates: [

@@ -27,6 +27,35 @@ struct SSHDRole: AnsibleRole {
                 validate: /usr/sbin/sshd -t -f %s
               notify: Reload sshd
 
+            # Group exchange draws its prime from this file: primes under 3072 bits go.
+            - name: Keep only Diffie-Hellman moduli of 3072 bits or more
+              ansible.builtin.shell:
+                cmd: |
+                  set -eu
+                  if awk '$1 !~ /^#/ && NF >= 7 && $5 < 3071 { found = 1 } END { exit !found }' /etc/ssh/moduli; then
+                    awk '$1 ~ /^#/ || $5 >= 3071' /etc/ssh/moduli > /etc/ssh/moduli.gpucluster
+                    chmod 0644 /etc/ssh/moduli.gpucluster
+                    mv /etc/ssh/moduli.gpucluster /etc/ssh/moduli
+                    echo removed
+                  fi
+              register: sshd_moduli
+              changed_when: "'removed' in sshd_moduli.stdout"
+              notify: Reload sshd
+
+            - name: Remove the host keys sshd no longer uses (ECDSA, DSA)
+              ansible.builtin.file:
+                path: "/etc/ssh/{{ item }}"
+                state: absent
+              loop: "{{ sshd_unused_host_keys }}"
+              notify: Reload sshd
+
+            - name: Create an RSA host key where the policy uses one
+              ansible.builtin.command:
+                cmd: ssh-keygen -q -t rsa -b {{ sshd_rsa_bits }} -N '' -f /etc/ssh/ssh_host_rsa_key
+                creates: /etc/ssh/ssh_host_rsa_key
+              when: "'/etc/ssh/ssh_host_rsa_key' in sshd_host_keys"
+              notify: Reload sshd
+
             """,
              handlers: """
             - name: Reload sshd
@@ -35,36 +64,7 @@ struct SSHDRole: AnsibleRole {
                 state: reloaded
 
             """,
-             defaults: """
-            # The SSH crypto policy (OpenSSH 9.2, Debian 12): post-quantum and curve25519 key
-            # exchange, AEAD or CTR ciphers, encrypt-then-MAC SHA-2 MACs, ed25519 host keys
-            # (add rsa-sha2-512 and an RSA key of 3072 bits or more for old clients).
-            sshd_kex_algorithms:
-              - sntrup761x25519-sha512@openssh.com
-              - curve25519-sha256
-              - curve25519-sha256@libssh.org
-            sshd_ciphers:
-              - chacha20-poly1305@openssh.com
-              - aes256-gcm@openssh.com
-              - aes128-gcm@openssh.com
-              - aes256-ctr
-              - aes192-ctr
-              - aes128-ctr
-            sshd_macs:
-              - hmac-sha2-256-etm@openssh.com
-              - hmac-sha2-512-etm@openssh.com
-            sshd_host_key_algorithms:
-              - ssh-ed25519
-              - ssh-ed25519-cert-v01@openssh.com
-              - rsa-sha2-512
-              - rsa-sha2-256
-            sshd_host_keys:
-              - /etc/ssh/ssh_host_ed25519_key
-            sshd_max_auth_tries: 3
-            sshd_allow_tcp_forwarding: true
-            sshd_allow_agent_forwarding: false
-
-            """,
+             defaults: Self.defaults(spec.security.ssh),
              templates: [("00-gpucluster.conf.j2", """
             # {{ ansible_managed }}
             # Logins by SSH key only (gpucluster). Read before the distribution's drop-ins.
@@ -75,6 +75,8 @@ struct SSHDRole: AnsibleRole {
             PermitEmptyPasswords no
             PermitRootLogin prohibit-password
             MaxAuthTries {{ sshd_max_auth_tries }}
+            # Sessions per connection (VS Code Remote and ssh -M multiplex many).
+            MaxSessions {{ sshd_max_sessions }}
             # The key fingerprint of every login goes to the log sink.
             LogLevel VERBOSE
 
@@ -87,11 +89,36 @@ struct SSHDRole: AnsibleRole {
             HostKey {{ key }}
             {% endfor %}
 
-            # Tunnels (Jupyter, TensorBoard, VS Code Remote) keep working; agent and X11 forwarding do not.
+            # Tunnels (Jupyter, TensorBoard, VS Code Remote) keep working; agent and X11 forwarding are off by default.
             AllowTcpForwarding {{ 'yes' if sshd_allow_tcp_forwarding else 'no' }}
             AllowAgentForwarding {{ 'yes' if sshd_allow_agent_forwarding else 'no' }}
-            X11Forwarding no
+            X11Forwarding {{ 'yes' if sshd_x11_forwarding else 'no' }}
 
             """)])
+    }
+
+    /// The role's defaults: the spec's SSH policy (`security.ssh`), the only place it is written.
+    static func defaults(_ ssh: SSHPolicy) -> String {
+        func list(_ name: String, _ items: [String]) -> String { "\(name):\n" + items.map { "  - \($0)\n" }.joined() }
+        let rsa = ssh.hostKeys.contains { $0.value == .rsa }
+        let keys = ssh.hostKeys.map { "/etc/ssh/ssh_host_\($0.value.rawValue)_key" }
+        let unused = ["ssh_host_ecdsa_key", "ssh_host_ecdsa_key.pub", "ssh_host_dsa_key", "ssh_host_dsa_key.pub"]
+            + (rsa ? [] : ["ssh_host_rsa_key", "ssh_host_rsa_key.pub"])
+        return """
+            # The SSH crypto policy (security.ssh in cluster.yaml; OpenSSH 9.2, Debian 12): post-quantum
+            # and curve25519 key exchange, AEAD or CTR ciphers, encrypt-then-MAC SHA-2 MACs, ed25519
+            # host keys (RSA of 3072 bits or more only when the spec asks for it).
+
+            """ + list("sshd_kex_algorithms", ssh.kex.map(\.value)) + list("sshd_ciphers", ssh.ciphers.map(\.value))
+            + list("sshd_macs", ssh.macs.map(\.value)) + list("sshd_host_key_algorithms", ssh.hostKeyAlgorithms)
+            + list("sshd_host_keys", keys) + list("sshd_unused_host_keys", unused) + """
+            sshd_rsa_bits: 4096
+            sshd_max_auth_tries: \(ssh.maxAuthTries.value)
+            sshd_max_sessions: \(ssh.maxSessions.value)
+            sshd_allow_tcp_forwarding: \(ssh.tcpForwarding.value)
+            sshd_allow_agent_forwarding: \(ssh.agentForwarding.value)
+            sshd_x11_forwarding: \(ssh.x11Forwarding.value)
+
+            """
     }
 }

@@ -1,7 +1,9 @@
 import Spec
 
 /// Every user on every host with the same uid/gid (NFS homes), logins by key only (the
-/// password is locked); service accounts only on their hosts.
+/// password is locked); service accounts only on their hosts. Homes are private (0700, or
+/// 0750 for the user's own group), users' umask is the spec's (027), and project groups
+/// (`projects:`) have the same gid everywhere, with exactly their members.
 struct UsersRole: AnsibleRole {
     let name = "users"
 
@@ -15,14 +17,56 @@ struct UsersRole: AnsibleRole {
               loop_control:
                 label: "{{ item.name }}"
 
+            - name: Create each project's group, same gid everywhere
+              ansible.builtin.group:
+                name: "{{ item.name }}"
+                gid: "{{ item.gid }}"
+              loop: "{{ gpucluster_projects }}"
+              loop_control:
+                label: "{{ item.name }}"
+
+            # New homes private (useradd reads HOME_MODE), files private to their owner's group.
+            - name: Make new homes and files private (login.defs)
+              ansible.builtin.lineinfile:
+                path: /etc/login.defs
+                regexp: '^#?\\s*{{ item.key }}\\s'
+                line: "{{ item.key }} {{ item.value }}"
+              loop: "{{ {'UMASK': gpucluster_umask, 'HOME_MODE': gpucluster_home_mode} | dict2items }}"
+              loop_control:
+                label: "{{ item.key }} {{ item.value }}"
+
+            # pam_umask applies login.defs' UMASK to every session (ssh, su, cron); nousergroups
+            # keeps it as written (Debian would turn 027 into 007 for users with their own group).
+            - name: Give every session the users' umask
+              ansible.builtin.lineinfile:
+                path: /etc/pam.d/common-session
+                regexp: 'pam_umask\\.so'
+                line: session optional pam_umask.so nousergroups
+                insertafter: EOF
+
             - name: Create the users, same uid everywhere, password locked
               ansible.builtin.user:
                 name: "{{ item.name }}"
                 uid: "{{ item.uid }}"
                 group: "{{ item.name }}"
+                groups: "{{ item.groups | join(',') }}"
+                append: false
                 shell: "{{ item.shell }}"
                 password: "!"
                 update_password: on_create
+              loop: "{{ gpucluster_users }}"
+              loop_control:
+                label: "{{ item.name }}"
+
+            # As the user (like the keys below): on an NFS home root is squashed, and the user
+            # owns the folder anyway.
+            - name: Keep each home private
+              ansible.builtin.file:
+                path: "/home/{{ item.name }}"
+                mode: "{{ gpucluster_home_mode }}"
+                follow: false
+              become: true
+              become_user: "{{ item.name }}"
               loop: "{{ gpucluster_users }}"
               loop_control:
                 label: "{{ item.name }}"

@@ -150,6 +150,19 @@ struct NodeReader {
         return nil
     }
 
+    /// `90s`, `10m`, `1h`, `7d` → seconds, from one second up to `max`.
+    mutating func duration(_ n: YAMLNode?, _ path: String, max: Int) -> Located<Int>? {
+        guard let s = string(n, path, maxLength: 20) else { return nil }
+        let t = s.value
+        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        if let u = t.last, let mult = units[u], t.dropLast().allSatisfy(\.isASCIIDigit), let v = Int(t.dropLast()), v > 0,
+           v <= max / mult {
+            return Located(v * mult, at: s.at)
+        }
+        diagnostics.error(s.at, "\(path) must be a duration like 90s, 10m, 1h or 7d (at most \(max / 86400) days), not '\(Diagnostic.printable(t))'")
+        return nil
+    }
+
     mutating func schedule(_ n: YAMLNode?, _ path: String) -> Located<Schedule>? {
         guard let s = string(n, path, maxLength: 60) else { return nil }
         switch Schedule.parse(s.value) {

@@ -2,7 +2,8 @@
 /// Cross-references (does that network exist? is that uid unique?) are the rules' job.
 public enum SpecKeys {
     public static let top = ["cluster", "networks", "hosts", "admins", "adminAccess", "users", "serviceAccounts",
-                             "services", "internal", "nfs", "logging", "smart", "monitoring", "dashboard", "backup"]
+                             "services", "internal", "nfs", "logging", "smart", "monitoring", "dashboard", "backup",
+                             "security", "projects"]
     public static let cluster = ["name", "domain", "os", "timezone"]
     public static let network = ["cidr", "scope"]
     public static let host = ["name", "roles", "addresses", "gpus", "tags"]
@@ -21,6 +22,12 @@ public enum SpecKeys {
     public static let dashboard = ["port", "freeMemoryMiB", "idleUtilizationPercent", "idleMinutes"]
     public static let backup = ["server", "from", "account", "paths", "schedule", "keep", "allowBastionAccess"]
     public static let keep = ["daily", "weekly", "monthly"]
+    public static let security = ["ssh", "homeMode", "umask", "updates", "bruteForce"]
+    public static let ssh = ["kex", "ciphers", "macs", "hostKeys", "maxAuthTries", "maxSessions", "tcpForwarding",
+                             "agentForwarding", "x11Forwarding"]
+    public static let updates = ["securitySuite", "automatic", "securityMirror"]
+    public static let bruteForce = ["enabled", "maxRetry", "findTime", "banTime"]
+    public static let project = ["name", "gid", "members", "path"]
 }
 
 public enum SpecDefaults {
@@ -70,12 +77,14 @@ struct SpecDecoder {
         let monitoring = decodeMonitoring(top["monitoring"], fallback: here)
         let dashboard = decodeDashboard(top["dashboard"], fallback: here)
         let backup = top["backup"].flatMap { decodeBackup($0) }
+        let security = decodeSecurity(top["security"], fallback: here)
+        let projects = (r.list(top["projects"], "projects", maxCount: 1000) ?? []).enumerated().compactMap { decodeProject($1, "projects[\($0)]") }
         guard let cluster else { return nil }
         let unreadable = Set(unreadableNetworks)
         var spec = ClusterSpec(cluster: cluster, networks: networks, hosts: hosts, admins: admins, adminAccessFrom: adminFrom,
                            users: users, serviceAccounts: accounts, services: services, internalPolicy: policy,
                            nfs: nfs, logging: logging, smart: smart, monitoring: monitoring, dashboard: dashboard,
-                           backup: backup)
+                           backup: backup, security: security, projects: projects)
         spec.sectionLocations = top.keyLocations
         spec.unreadableNetworks = unreadable
         spec.reindex()
@@ -294,5 +303,78 @@ struct SpecDecoder {
             if let v = r.int(kf["monthly"], "backup.keep.monthly", range: 0...1200) { b.keepMonthly = v }
         }
         return b
+    }
+
+    mutating func decodeSecurity(_ n: YAMLNode?, fallback: SourceLocation) -> SecuritySettings {
+        var sec = SecuritySettings.defaults(at: fallback)
+        guard let n, let f = r.fields(n, "security", allowed: SpecKeys.security) else { return sec }
+        if let s = f["ssh"], let sf = r.fields(s, "security.ssh", allowed: SpecKeys.ssh) {
+            func algorithms(_ key: String) -> [Located<String>]? {
+                guard let node = sf[key] else { return nil }
+                let list = r.strings(node, "security.ssh.\(key)", maxLength: 64)
+                if list.isEmpty, case .sequence = node.kind {
+                    // An empty list would leave sshd on its compiled-in defaults.
+                    r.diagnostics.error(node.location, "security.ssh.\(key) is empty: sshd would offer its compiled-in defaults",
+                                        hint: "leave the key out for the baseline's list")
+                    return nil
+                }
+                return list.isEmpty ? nil : list
+            }
+            if let v = algorithms("kex") { sec.ssh.kex = v }
+            if let v = algorithms("ciphers") { sec.ssh.ciphers = v }
+            if let v = algorithms("macs") { sec.ssh.macs = v }
+            if sf["hostKeys"] != nil {
+                let keys = (r.list(sf["hostKeys"], "security.ssh.hostKeys", maxCount: 2) ?? []).enumerated()
+                    .compactMap { r.oneOf($1, "security.ssh.hostKeys[\($0)]", SSHHostKeyType.self) }
+                if let node = sf["hostKeys"], case .sequence(let items) = node.kind, items.isEmpty {
+                    r.diagnostics.error(node.location, "security.ssh.hostKeys is empty: sshd needs a host key", hint: "hostKeys: [ed25519]")
+                }
+                if !keys.isEmpty { sec.ssh.hostKeys = keys }
+            }
+            if let v = r.int(sf["maxAuthTries"], "security.ssh.maxAuthTries", range: 1...10) { sec.ssh.maxAuthTries = v }
+            if let v = r.int(sf["maxSessions"], "security.ssh.maxSessions", range: 1...100) { sec.ssh.maxSessions = v }
+            if let v = r.bool(sf["tcpForwarding"], "security.ssh.tcpForwarding") { sec.ssh.tcpForwarding = v }
+            if let v = r.bool(sf["agentForwarding"], "security.ssh.agentForwarding") { sec.ssh.agentForwarding = v }
+            if let v = r.bool(sf["x11Forwarding"], "security.ssh.x11Forwarding") { sec.ssh.x11Forwarding = v }
+        }
+        if let s = r.string(f["homeMode"], "security.homeMode", maxLength: 8) {
+            switch s.value {
+            case "0700", "700": sec.homeMode = Located(0o700, at: s.at)
+            case "0750", "750": sec.homeMode = Located(0o750, at: s.at)
+            default:
+                r.diagnostics.error(s.at, "security.homeMode must be \"0700\" or \"0750\", not '\(Diagnostic.printable(s.value))'",
+                                    hint: "homes readable by others let every user read every other user's files")
+            }
+        }
+        if let s = r.string(f["umask"], "security.umask", maxLength: 8) {
+            switch s.value {
+            case "027", "0027": sec.umask = Located(0o027, at: s.at)
+            case "077", "0077": sec.umask = Located(0o077, at: s.at)
+            default:
+                r.diagnostics.error(s.at, "security.umask must be \"027\" or \"077\", not '\(Diagnostic.printable(s.value))'")
+            }
+        }
+        if let u = f["updates"], let uf = r.fields(u, "security.updates", allowed: SpecKeys.updates) {
+            if let v = r.bool(uf["securitySuite"], "security.updates.securitySuite") { sec.updates.securitySuite = v }
+            if let v = r.bool(uf["automatic"], "security.updates.automatic") { sec.updates.automatic = v }
+            if let v = r.string(uf["securityMirror"], "security.updates.securityMirror", maxLength: 256) { sec.updates.securityMirror = v }
+        }
+        if let b = f["bruteForce"], let bf = r.fields(b, "security.bruteForce", allowed: SpecKeys.bruteForce) {
+            if let v = r.bool(bf["enabled"], "security.bruteForce.enabled") { sec.bruteForce.enabled = v }
+            if let v = r.int(bf["maxRetry"], "security.bruteForce.maxRetry", range: 2...100) { sec.bruteForce.maxRetry = v }
+            if let v = r.duration(bf["findTime"], "security.bruteForce.findTime", max: 7 * 86400) { sec.bruteForce.findTimeSeconds = v }
+            if let v = r.duration(bf["banTime"], "security.bruteForce.banTime", max: 365 * 86400) { sec.bruteForce.banTimeSeconds = v }
+        }
+        return sec
+    }
+
+    mutating func decodeProject(_ n: YAMLNode, _ path: String) -> Project? {
+        guard let f = r.fields(n, path, allowed: SpecKeys.project, required: ["name", "gid", "members"]),
+              let name = r.string(f["name"], "\(path).name", maxLength: 32),
+              let gid = r.int(f["gid"], "project '\(name.value)' gid", range: 0...4_294_967_294) else { return nil }
+        let p = "project '\(name.value)'"
+        return Project(name: name, gid: gid, members: r.strings(f["members"], "\(p) members", maxLength: 64),
+                       path: r.string(f["path"], "\(p) path", maxLength: 1024) ?? Located(Project.defaultPath(name.value), at: n.location),
+                       location: n.location)
     }
 }

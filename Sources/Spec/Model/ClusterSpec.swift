@@ -17,6 +17,8 @@ public struct ClusterSpec: Sendable {
     public var monitoring: Monitoring
     public var dashboard: DashboardSettings
     public var backup: Backup?
+    public var security: SecuritySettings
+    public var projects: [Project]
     /// Where each top-level key was written (for problems about a missing part).
     public var sectionLocations: [String: SourceLocation] = [:]
     /// Networks written but unreadable (bad CIDR): already reported, so not "unknown" elsewhere.

@@ -37,6 +37,9 @@ public enum ValidationRules {
         GPUCountRule(),
         InlineSecretsRule(),
         FreeTextRule(),
+        SSHPolicyRule(),
+        UpdatesRule(),
+        ProjectsRule(),
     ]
 }
 
