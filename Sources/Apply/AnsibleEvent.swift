@@ -6,6 +6,9 @@ public enum AnsibleEvent: Sendable, Equatable {
     case taskStart(name: String)
     /// A handler ran (notified by a change): not one of `--list-tasks`' tasks.
     case handlerStart(name: String)
+    /// A task (or handler) started on one host: what the callback reports under a strategy it
+    /// does not know as lockstep (Mitogen's). `PlaybookRunner` folds these into one start per task.
+    case runnerStart(taskID: String, name: String)
     /// A task finished on a host: ok (changed or not), failed, skipped or unreachable.
     case hostResult(host: String, task: String, outcome: Outcome, changed: Bool, message: String?, diff: String?)
     case stats([String: HostStats])
@@ -24,6 +27,9 @@ public enum AnsibleEvent: Sendable, Equatable {
             return [.taskStart(name: taskName)]
         case "v2_playbook_on_handler_task_start":
             return [.handlerStart(name: taskName)]
+        case "v2_runner_on_start":
+            let id = ((obj["task"] as? [String: Any])?["id"] as? String) ?? taskName
+            return [.runnerStart(taskID: String(id.prefix(100)), name: taskName)]
         case "v2_runner_on_ok", "v2_runner_on_failed", "v2_runner_on_skipped", "v2_runner_on_unreachable":
             let outcome: Outcome = kind.hasSuffix("failed") ? .failed : kind.hasSuffix("skipped") ? .skipped
                 : kind.hasSuffix("unreachable") ? .unreachable : .ok

@@ -34,6 +34,7 @@ public struct PlaybookProgress: Sendable {
         case .taskStart(let name) where PlaybookRun.isImplicit(name): return ["[facts, \(elapsed)] \(TerminalText.printable(name))"]
         case .taskStart(let name): return ["[\(counter(run.tasksStarted)), \(elapsed)] \(TerminalText.printable(name))"]
         case .handlerStart(let name): return ["[handler, \(elapsed)] \(TerminalText.printable(name))"]
+        case .runnerStart: return []   // folded into a task or handler start before it gets here
         case .hostResult(let host, _, let outcome, let changed, let message, _):
             let h = TerminalText.printable(host)
             switch outcome {

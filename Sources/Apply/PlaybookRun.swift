@@ -30,6 +30,7 @@ public struct PlaybookRun: Sendable {
             currentTask = name
         case .handlerStart(let name):
             currentTask = name
+        case .runnerStart: break   // folded into taskStart/handlerStart by PlaybookRunner
         case .hostResult(let host, let task, let outcome, let changed, let message, let diff):
             switch outcome {
             case .failed: failures[host, default: []].append("\(task): \(message ?? "failed")")

@@ -38,23 +38,41 @@ public struct PlaybookRunner: Sendable {
     }
 
     /// Tasks the run will start (from `--list-tasks`), for "task n of m"; nil if unknown.
-    public func countTasks() -> Int? {
+    public func countTasks() -> Int? { listTasks()?.count }
+
+    /// The names of the tasks the run will start, in order (`--list-tasks`); nil if unknown.
+    public func listTasks() -> [String]? {
         guard let r = try? CommandRunner.run(ansiblePlaybook, options + ["--list-tasks", "\(project)/site.yml"], timeout: .seconds(120),
                                              environment: environment.merging(["ANSIBLE_STDOUT_CALLBACK": "default"]) { $1 }),
               r.succeeded else { return nil }
-        return Self.startedTasks(listing: r.stdout)
+        return Self.taskNames(listing: r.stdout)
+    }
+
+    static func taskNames(listing: String) -> [String] {
+        listing.split(separator: "\n").filter { $0.contains("TAGS:") && !$0.contains("play #") }.compactMap { line in
+            line.components(separatedBy: "\tTAGS:").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
     }
 
     /// The tasks `--list-tasks` lists (each play's implicit "Gathering Facts" is not among
     /// them, and `PlaybookRun` does not count it either: counting it ran past the total, "81 of 78").
-    static func startedTasks(listing: String) -> Int {
-        listing.split(separator: "\n").filter { $0.contains("TAGS:") && !$0.contains("play #") }.count
-    }
+    static func startedTasks(listing: String) -> Int { taskNames(listing: listing).count }
 
-    public func run(onEvent: (AnsibleEvent, PlaybookRun) -> Void) throws -> PlaybookRun {
+    /// `tasks`: the names `--list-tasks` gave, to tell a task from a handler when the callback
+    /// reports starts per host (Mitogen's strategy); without them every start counts as a task.
+    public func run(tasks: [String]? = nil, onEvent: (AnsibleEvent, PlaybookRun) -> Void) throws -> PlaybookRun {
         var state = PlaybookRun()
+        let known = tasks.map(Set.init)
+        var lastStarted: String?
         _ = try CommandRunner.streamLines(ansiblePlaybook, options + ["\(project)/site.yml"], environment: environment) { line in
-            for e in AnsibleEvent.parse(line) ?? [] {
+            for raw in AnsibleEvent.parse(line) ?? [] {
+                var e = raw
+                if case .runnerStart(let id, let name) = raw {
+                    // One start per task: the first host's (lockstep: every host runs task N before N+1).
+                    guard id != lastStarted else { continue }
+                    lastStarted = id
+                    e = known.map { $0.contains(name) } ?? true || PlaybookRun.isImplicit(name) ? .taskStart(name: name) : .handlerStart(name: name)
+                }
                 state.apply(e)
                 onEvent(e, state)
             }

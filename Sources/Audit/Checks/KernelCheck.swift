@@ -9,7 +9,7 @@ struct KernelCheck: HostCheck {
     func command(for host: Host, in context: AuditContext) -> String? {
         let keys = (KernelBaseline.net + KernelBaseline.kernel).map(\.0).joined(separator: " ")
         return "systemd-detect-virt --container >/dev/null 2>&1 && echo 'container yes' || echo 'container no'; "
-            + "for k in \(keys); do printf '%s %s\\n' \"$k\" \"$(sysctl -n \"$k\" 2>/dev/null)\"; done; "
+            + "for k in \(keys); do printf '%s %s\\n' \"$k\" \"$(/sbin/sysctl -n \"$k\" 2>/dev/null)\"; done; "
             + "echo '--- modprobe'; "
             + "grep -hE '^install ' /etc/modprobe.d/*.conf 2>/dev/null | head -n 50; true"
     }

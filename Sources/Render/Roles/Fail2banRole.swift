@@ -30,11 +30,8 @@ struct Fail2banRole: AnsibleRole {
               notify: Reload fail2ban
 
             - name: Log bans to syslog (and so to the log sink)
-              ansible.builtin.copy:
-                content: |
-                  # {{ ansible_managed }}
-                  [DEFINITION]
-                  logtarget = SYSLOG
+              ansible.builtin.template:
+                src: fail2ban-gpucluster.local.j2
                 dest: /etc/fail2ban/fail2ban.d/gpucluster.local
                 owner: root
                 group: root
@@ -65,7 +62,12 @@ struct Fail2banRole: AnsibleRole {
             fail2ban_never_ban: [\(admins.joined(separator: ", "))]
 
             """,
-             templates: [("gpucluster.local.j2", """
+             templates: [("fail2ban-gpucluster.local.j2", """
+            # {{ ansible_managed }}
+            [Definition]
+            logtarget = SYSLOG
+
+            """), ("gpucluster.local.j2", """
             # {{ ansible_managed }}
             [DEFAULT]
             # Loopback and the admin networks are never banned (adminAccess in cluster.yaml).

@@ -116,6 +116,18 @@ struct FirewallRole: AnsibleRole {
               ansible.builtin.wait_for_connection:
                 timeout: 30
 
+            # A fresh TCP connection from the machine running Ansible, whatever the strategy:
+            # Mitogen keeps its connection across reset_connection, and an established
+            # connection survives a rule that refuses new ones.
+            - name: Reach SSH through the new rules from the machine running Ansible
+              ansible.builtin.wait_for:
+                host: "{{ ansible_host | default(inventory_hostname) }}"
+                port: "{{ ansible_port | default(22) }}"
+                timeout: "{{ firewall_rollback_seconds | int + 30 }}"
+              delegate_to: localhost
+              become: false
+              when: not ansible_check_mode
+
             - name: Disarm the rollback (fails if it already ran, the new rules having cut SSH off)
               ansible.builtin.shell: |
                 set -e

@@ -18,6 +18,14 @@ struct KernelHardeningRole: AnsibleRole {
                 mode: "0644"
               notify: Apply the network settings
 
+            # ufw applies its own sysctl file whenever it starts, and that file turns martian
+            # logging off again (found by `gpucluster audit`'s kernel check after a re-apply).
+            - name: Keep ufw from turning martian logging off when it starts
+              ansible.builtin.lineinfile:
+                path: /etc/ufw/sysctl.conf
+                regexp: '^#?\\s*net/ipv4/conf/all/log_martians\\s*='
+                line: net/ipv4/conf/all/log_martians=1
+
             - name: Kernel settings (sysctl), not in a container
               ansible.builtin.template:
                 src: 60-gpucluster-kernel.conf.j2

@@ -58,12 +58,8 @@ struct UpdatesRole: AnsibleRole {
                 mode: "0644"
 
             - name: Make needrestart list what needs a restart, never restart it
-              ansible.builtin.copy:
-                content: |
-                  # {{ ansible_managed }}
-                  # List services that use replaced libraries; restarting them is the admin's call
-                  # (a restarted agent or dashboard is harmless, a restarted job scheduler is not).
-                  $nrconf{restart} = 'l';
+              ansible.builtin.template:
+                src: 50-gpucluster.needrestart.conf.j2
                 dest: /etc/needrestart/conf.d/50-gpucluster.conf
                 owner: root
                 group: root
@@ -131,6 +127,13 @@ struct UpdatesRole: AnsibleRole {
                 Unattended-Upgrade::Automatic-Reboot "false";
                 Unattended-Upgrade::Remove-Unused-Dependencies "false";
                 Unattended-Upgrade::SyslogEnable "true";
+
+                """),
+                ("50-gpucluster.needrestart.conf.j2", """
+                # {{ ansible_managed }}
+                # List services that use replaced libraries; restarting them is the admin's call
+                # (a restarted agent or dashboard is harmless, a restarted job scheduler is not).
+                $nrconf{restart} = 'l';
 
                 """),
                 ("20auto-upgrades.j2", """

@@ -1,5 +1,7 @@
 import Apply
 import ArgumentParser
+
+extension ConnectionStrategy: ExpressibleByArgument {}
 import HostSystem
 import Foundation
 
@@ -44,11 +46,26 @@ struct ApplyCommand: ParsableCommand {
     @OptionGroup var options: PlaybookOptions
     @Flag(help: "Check mode: change nothing (see also `gpucluster drift`).") var check = false
     @Flag(help: "Print the per-host summary as JSON on stdout (progress stays on stderr).") var json = false
+    @Option(help: "How Ansible reaches the hosts: auto (Mitogen when installed, else linear), mitogen, or linear (Ansible's own).")
+    var strategy: ConnectionStrategy = .auto
+    @Option(help: "Hosts worked on at once (default: ansible.cfg's, every host up to 50).") var forks: Int?
+
+    func validate() throws {
+        if let f = forks, !(1...500).contains(f) { throw ValidationError("--forks must be 1…500") }
+    }
 
     func run() throws {
-        let runner = try options.runner(check: check, diff: false)
-        let progress = PlaybookProgress(total: runner.countTasks())
-        let result = try runner.run { e, state in progress.lines(e, state).forEach(printError) }
+        var runner = try options.runner(check: check, diff: false)
+        let chosen: (env: [String: String], note: String?)
+        do { chosen = try strategy.environment(ansiblePlaybook: runner.ansiblePlaybook) } catch {
+            throw ValidationError("--strategy mitogen: \(error)")
+        }
+        if let note = chosen.note { printError("apply: \(note)") }
+        runner.extraEnvironment.merge(chosen.env) { $1 }
+        if let forks { runner.extraEnvironment["ANSIBLE_FORKS"] = String(forks) }
+        let tasks = runner.listTasks()
+        let progress = PlaybookProgress(total: tasks?.count)
+        let result = try runner.run(tasks: tasks) { e, state in progress.lines(e, state).forEach(printError) }
         print(json ? result.jsonText() : result.summary(), terminator: "")
         if result.exitCode == 1 { printError("apply: ansible-playbook did not finish (see its messages above)") }
         fflush(nil)   // the summary reaches a pipe before the exit status does
