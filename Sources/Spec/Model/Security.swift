@@ -10,7 +10,7 @@ public struct SecuritySettings: Sendable {
     public var updates: UpdatesPolicy
     public var bruteForce: BruteForcePolicy
 
-    public static func defaults(at at: SourceLocation) -> SecuritySettings {
+    public static func defaults(at: SourceLocation) -> SecuritySettings {
         SecuritySettings(ssh: .defaults(at: at), homeMode: Located(0o700, at: at), umask: Located(0o027, at: at),
                          updates: UpdatesPolicy(securitySuite: Located(true, at: at), automatic: Located(true, at: at),
                                                 securityMirror: Located(UpdatesPolicy.debianSecurity, at: at)),
@@ -40,7 +40,7 @@ public struct SSHPolicy: Sendable {
                                         "aes256-ctr", "aes192-ctr", "aes128-ctr"]
     public static let defaultMACs = ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"]
 
-    public static func defaults(at at: SourceLocation) -> SSHPolicy {
+    public static func defaults(at: SourceLocation) -> SSHPolicy {
         SSHPolicy(kex: defaultKex.map { Located($0, at: at) }, ciphers: defaultCiphers.map { Located($0, at: at) },
                   macs: defaultMACs.map { Located($0, at: at) }, hostKeys: [Located(.ed25519, at: at)],
                   maxAuthTries: Located(3, at: at), tcpForwarding: Located(true, at: at), agentForwarding: Located(false, at: at),
