@@ -66,9 +66,7 @@ extension NodeObservation {
                 if counts.contains(where: { !(0...1_000_000).contains($0) }) || (u.security ?? 0) > (u.pending ?? Int.max) {
                     dropped.append("update counts"); h.updates?.pending = nil; h.updates?.security = nil; h.updates?.servicesToRestart = nil
                 }
-                let packages = u.rebootPackages.prefix(20).filter { p in
-                    p.utf8.count <= 64 && !p.isEmpty && p.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2e || $0 == 0x2b || $0 == 0x2d }
-                }
+                let packages = u.rebootPackages.prefix(20).filter(UpdatesStatus.isPackageName)
                 if packages.count != u.rebootPackages.count { dropped.append("reboot packages") }
                 h.updates?.rebootPackages = Array(packages)
             }

@@ -38,15 +38,13 @@ public struct UpdatesStatus: Sendable, Codable, Equatable {
             switch key {
             case "version": version = count()
             case "checked":
-                if value.utf8.count <= 12, let t = count10(value), t > 0 { s.checkedAt = Double(t) }
+                if value.utf8.count <= 12, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let t = Int(value), t > 0 { s.checkedAt = Double(t) }
             case "pending": s.pending = count()
             case "security": s.security = count()
             case "services": s.servicesToRestart = count()
             case "reboot": s.rebootRequired = value == "1" ? true : value == "0" ? false : nil
             case "reboot_packages":
-                s.rebootPackages = value.split(separator: " ").prefix(20).compactMap { p in
-                    p.utf8.count <= 64 && p.utf8.allSatisfy(Self.isPackageByte) ? String(p) : nil
-                }
+                s.rebootPackages = value.split(separator: " ").prefix(20).map(String.init).filter(Self.isPackageName)
             default: continue
             }
         }
@@ -55,14 +53,11 @@ public struct UpdatesStatus: Sendable, Codable, Equatable {
         return s
     }
 
-    static func count10(_ v: Substring) -> Int? {
-        guard !v.isEmpty, v.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return Int(v)
-    }
-
-    /// Debian package names: lowercase letters, digits and `. + -`.
-    static func isPackageByte(_ b: UInt8) -> Bool {
-        (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b == 0x2e || b == 0x2b || b == 0x2d
+    /// A Debian package name: 1…64 of lowercase letters, digits and `. + -` (safe to show anywhere).
+    public static func isPackageName(_ p: String) -> Bool {
+        !p.isEmpty && p.utf8.count <= 64 && p.utf8.allSatisfy { b in
+            (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b == 0x2e || b == 0x2b || b == 0x2d
+        }
     }
 
     /// "reboot required (linux-image-…) · 12 updates, 3 security" for people; nil when all is well.
