@@ -64,6 +64,9 @@ public enum Assignment {
         everyHost.append("firewall")
         var out = [Play(name: "Base system, kernel baseline, updates, accounts, SSH, sudo, audit, logs, disks, agent and firewall on every host",
                         role: nil, roles: everyHost)]
+        if !spec.hosts(withRole: .compute).isEmpty {
+            out.append(Play(name: "The NVIDIA driver stack on compute hosts", role: .compute, roles: ["nvidia_driver"]))
+        }
         if spec.bastion != nil {
             // The bastion is the host a public network reaches (the lock-out rule keeps it so).
             out.append(Play(name: "Brute-force throttling on the bastion's public SSH", role: .bastion, roles: ["fail2ban"]))
@@ -143,6 +146,10 @@ public enum Assignment {
             return spec.security.bruteForce.enabled.value
                 ? d("fail2ban", "fail2ban on SSH (\(spec.security.bruteForce.maxRetry.value) failures; admin networks never banned)") : []
         case "firewall": return d("ufw", "ufw (default deny)")
+        case "nvidia_driver":
+            let nvswitch = h.nvswitch?.value == true
+            return d("nvidia-persistenced", spec.gpu.summary(nvswitch: nvswitch))
+                + (nvswitch ? d("nvidia-fabricmanager", "NVIDIA fabric manager (NVSwitch)") : [])
         case "rsyslog":
             return h.has(.logSink) ? d("rsyslog", "rsyslog (sink, \(spec.logging.proto.value.rawValue)/\(spec.logging.port.value))")
                 : d("rsyslog", "rsyslog (client)")

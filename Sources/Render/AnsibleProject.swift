@@ -210,6 +210,8 @@ public enum AnsibleProject {
         var pairs: [(String, YAMLValue)] = []
         if let a = assigned.managementAddress { pairs.append(("ansible_host", .string(a))) }
         if let g = h.gpus?.value { pairs.append(("gpucluster_expected_gpus", .int(g))) }
+        // An NVSwitch system gets the fabric manager (the driver role), and the agent watches it.
+        if h.has(.compute), h.nvswitch?.value == true { pairs.append(("nvidia_driver_nvswitch", .bool(true))) }
         // The agent's port is held on this address only (and loopback): where the monitor reaches it.
         if let a = assigned.agentAddress { pairs.append(("gpucluster_agent_address", .string(a))) }
         // The node exporter listens on this address only, where the monitor reaches it.

@@ -95,6 +95,11 @@ security:
   updates: { securitySuite: true, automatic: true }   # security fixes daily, never a reboot
   bruteForce: { maxRetry: 5, findTime: 10m, banTime: 1h }   # fail2ban on public SSH; admin networks never banned
 
+# The NVIDIA stack on compute hosts, pinned and held: apt and unattended upgrades never move
+# it. Change the driver here, apply one host at a time (--limit), and each reboots once.
+# `source: nvidia` takes it from NVIDIA's repository (needed for `nvswitch: true` hosts).
+gpu: { source: debian, driver: "535", containers: false }
+
 logging: { protocol: tcp }        # tcp queues on disk and retries; udp drops silently
 
 smart: { short: "daily 02", long: "weekly sat 03" }   # smartd self-tests

@@ -65,7 +65,7 @@ struct AuditdRole: AnsibleRole {
             """,
              defaults: """
             # Container kinds (Ansible's virtualization facts) where the kernel's audit is the machine's.
-            auditd_container_types: [systemd-nspawn, lxc, docker, podman, container]
+            auditd_container_types: \(Roles.containerTypes)
             auditd_packages: [auditd, audispd-plugins]
             auditd_applies: "{{ not (ansible_virtualization_role == 'guest' and ansible_virtualization_type in auditd_container_types) }}"
 

@@ -70,7 +70,7 @@ struct BaseRole: AnsibleRole {
              defaults: """
             # Container kinds (Ansible's virtualization facts) that share the host's clock:
             # chrony cannot set it there (systemd skips it), so it is not asked to run.
-            base_container_types: [systemd-nspawn, lxc, docker, podman, container]
+            base_container_types: \(Roles.containerTypes)
             base_packages:
               - chrony
               - python3

@@ -67,7 +67,7 @@ struct KernelHardeningRole: AnsibleRole {
             """,
              defaults: """
             # Container kinds (Ansible's virtualization facts) where only net.* can be set.
-            kernel_hardening_container_types: [systemd-nspawn, lxc, docker, podman, container]
+            kernel_hardening_container_types: \(Roles.containerTypes)
             # No kernel addresses or log for users, ptrace only of one's own children, no
             # tricks with links and FIFOs in shared folders, no core dumps of setuid programs.
             kernel_hardening_kernel_sysctl:

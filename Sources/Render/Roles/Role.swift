@@ -24,9 +24,13 @@ extension AnsibleRole {
 }
 
 enum Roles {
+    /// Ansible's `ansible_virtualization_type` values of a container: what belongs to the
+    /// machine (kernel modules, audit, the clock) is left to the machine there.
+    static let containerTypes = "[systemd-nspawn, lxc, docker, podman, container]"
+
     static let all: [any AnsibleRole] = [
         BaseRole(), KernelHardeningRole(), UpdatesRole(), UsersRole(), SSHDRole(), SudoRole(), AuditdRole(), RsyslogRole(), SmartdRole(),
         NFSRole(), PythonRole(), AgentRole(), NodeExporterRole(), FirewallRole(), Fail2banRole(), ProjectsRole(), PrometheusRole(),
-        AlertmanagerRole(), NotifyRole(), DashboardRole(), BackupRole(),
+        AlertmanagerRole(), NotifyRole(), DashboardRole(), BackupRole(), NvidiaDriverRole(),
     ]
 }

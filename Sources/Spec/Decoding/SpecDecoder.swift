@@ -3,10 +3,10 @@
 public enum SpecKeys {
     public static let top = ["cluster", "networks", "hosts", "admins", "adminAccess", "users", "serviceAccounts",
                              "services", "internal", "nfs", "logging", "smart", "monitoring", "dashboard", "backup",
-                             "security", "projects"]
+                             "security", "projects", "gpu"]
     public static let cluster = ["name", "domain", "os", "timezone"]
     public static let network = ["cidr", "scope"]
-    public static let host = ["name", "roles", "addresses", "gpus", "tags"]
+    public static let host = ["name", "roles", "addresses", "gpus", "tags", "nvswitch"]
     public static let adminAccess = ["from"]
     public static let user = ["name", "uid", "gid", "github", "keys", "shell", "python"]
     public static let serviceAccount = ["name", "uid", "on", "sudo", "keys"]
@@ -28,6 +28,7 @@ public enum SpecKeys {
     public static let updates = ["securitySuite", "automatic", "securityMirror"]
     public static let bruteForce = ["enabled", "maxRetry", "findTime", "banTime"]
     public static let project = ["name", "gid", "members", "path"]
+    public static let gpu = ["driver", "source", "containers", "mirror"]
 }
 
 public enum SpecDefaults {
@@ -79,12 +80,13 @@ struct SpecDecoder {
         let backup = top["backup"].flatMap { decodeBackup($0) }
         let security = decodeSecurity(top["security"], fallback: here)
         let projects = (r.list(top["projects"], "projects", maxCount: 1000) ?? []).enumerated().compactMap { decodeProject($1, "projects[\($0)]") }
+        let gpu = decodeGPUStack(top["gpu"], fallback: here)
         guard let cluster else { return nil }
         let unreadable = Set(unreadableNetworks)
         var spec = ClusterSpec(cluster: cluster, networks: networks, hosts: hosts, admins: admins, adminAccessFrom: adminFrom,
                            users: users, serviceAccounts: accounts, services: services, internalPolicy: policy,
                            nfs: nfs, logging: logging, smart: smart, monitoring: monitoring, dashboard: dashboard,
-                           backup: backup, security: security, projects: projects)
+                           backup: backup, security: security, projects: projects, gpu: gpu)
         spec.sectionLocations = top.keyLocations
         spec.unreadableNetworks = unreadable
         spec.reindex()
@@ -159,7 +161,8 @@ struct SpecDecoder {
         }
         let gpus = r.int(f["gpus"], "\(p) gpus", range: 0...64)
         let tags = r.strings(f["tags"], "\(p) tags", maxLength: 64).map(\.value)
-        var host = Host(name: name, roles: roles, addresses: addresses, gpus: gpus, tags: tags, location: n.location)
+        var host = Host(name: name, roles: roles, addresses: addresses, gpus: gpus, tags: tags,
+                        nvswitch: r.bool(f["nvswitch"], "\(p) nvswitch"), location: n.location)
         host.hasUnknownRoles = unknownRoles
         return host
     }
@@ -376,5 +379,15 @@ struct SpecDecoder {
         return Project(name: name, gid: gid, members: r.strings(f["members"], "\(p) members", maxLength: 64),
                        path: r.string(f["path"], "\(p) path", maxLength: 1024) ?? Located(Project.defaultPath(name.value), at: n.location),
                        location: n.location)
+    }
+
+    mutating func decodeGPUStack(_ n: YAMLNode?, fallback: SourceLocation) -> GPUStack {
+        var g = GPUStack.defaults(at: fallback)
+        guard let n, let f = r.fields(n, "gpu", allowed: SpecKeys.gpu) else { return g }
+        if let v = r.string(f["driver"], "gpu.driver", maxLength: 16) { g.driver = v }
+        if let v = r.oneOf(f["source"], "gpu.source", GPUStack.Source.self) { g.source = v }
+        if let v = r.bool(f["containers"], "gpu.containers") { g.containers = v }
+        if let v = r.string(f["mirror"], "gpu.mirror", maxLength: 256) { g.mirror = v }
+        return g
     }
 }

@@ -19,6 +19,8 @@ public struct ClusterSpec: Sendable {
     public var backup: Backup?
     public var security: SecuritySettings
     public var projects: [Project]
+    /// The NVIDIA stack compute hosts get (`gpu:`).
+    public var gpu: GPUStack
     /// Where each top-level key was written (for problems about a missing part).
     public var sectionLocations: [String: SourceLocation] = [:]
     /// Networks written but unreadable (bad CIDR): already reported, so not "unknown" elsewhere.
@@ -66,6 +68,9 @@ public struct Host: Sendable {
     /// GPUs the host is expected to have; the agent reports fewer as a problem.
     public var gpus: Located<Int>?
     public var tags: [String]
+    /// An NVSwitch system (HGX/DGX): the GPUs talk over NVLink switches, which need NVIDIA's
+    /// fabric manager running before any CUDA job can start.
+    public var nvswitch: Located<Bool>?
     public var location: SourceLocation
     /// Some written roles were unknown (already reported): skip checks that need all roles.
     public var hasUnknownRoles = false

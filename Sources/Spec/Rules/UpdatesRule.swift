@@ -6,9 +6,7 @@ struct UpdatesRule: ValidationRule {
     func check(_ c: RuleContext, _ d: inout Diagnostics) {
         let u = c.spec.security.updates
         let m = u.securityMirror.value
-        let rest = m.hasPrefix("https://") ? m.dropFirst(8) : m.hasPrefix("http://") ? m.dropFirst(7) : nil
-        if rest == nil || rest?.isEmpty == true || !m.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic
-                || ("0"..."9").contains($0) || ":/._-~%".unicodeScalars.contains($0)) }) {
+        if !isPlainHTTPURL(m) {
             d.error(u.securityMirror.at, "security.updates.securityMirror '\(Diagnostic.printable(String(m.prefix(80))))' is not a plain http(s) URL",
                     hint: "e.g. \(UpdatesPolicy.debianSecurity)")
         }
@@ -18,4 +16,12 @@ struct UpdatesRule: ValidationRule {
             d.warning(u.automatic.at, "security.updates.automatic is off: security fixes wait for an admin (the dashboard shows what is pending)")
         }
     }
+}
+
+/// An http(s) URL of letters, digits and `:/._-~%` only: it goes into one line of apt's
+/// sources, where a space, a newline or brackets would add options or entries.
+func isPlainHTTPURL(_ m: String) -> Bool {
+    let rest = m.hasPrefix("https://") ? m.dropFirst(8) : m.hasPrefix("http://") ? m.dropFirst(7) : nil
+    guard let rest, !rest.isEmpty else { return false }
+    return m.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ":/._-~%".unicodeScalars.contains($0)) }
 }

@@ -38,7 +38,7 @@ public enum ValidationRules {
         InlineSecretsRule(),
         FreeTextRule(),
         SSHPolicyRule(),
-        UpdatesRule(),
+        UpdatesRule(), GPUStackRule(),
         ProjectsRule(),
     ]
 }

@@ -1,0 +1,290 @@
+import Spec
+
+/// The NVIDIA stack on compute hosts (`gpu:`): the driver from Debian's non-free or NVIDIA's
+/// repository (its key pinned by fingerprint), pinned to the spec's version and held so that
+/// neither apt nor unattended-upgrades moves it, the persistence daemon, the fabric manager on
+/// NVSwitch systems, nouveau blacklisted, and optionally the container toolkit.
+///
+/// A driver change is a spec change: the role moves the packages to the new version and a
+/// reboot follows, one host at a time (`throttle: 1`); until the reboot the old kernel module
+/// answers the new library with "Driver/library version mismatch", which the agent reports.
+/// In a container the kernel module belongs to the machine: the role sets up the repository,
+/// pin and hold and resolves the package set with apt's simulation, and says it skips the rest.
+struct NvidiaDriverRole: AnsibleRole {
+    let name = "nvidia_driver"
+
+    func files(_ spec: ClusterSpec) -> [RenderedFile] {
+        let g = spec.gpu
+        let main = g.source.value == .debian ? "nvidia-driver" : "cuda-drivers-\(g.branch)"
+        let versionRegex = "^" + g.driver.value.replacingOccurrences(of: ".", with: "\\.") + (g.driver.value.contains(".") ? "-" : "\\.")
+        var keys: [(name: String, url: String, fingerprint: String)] = []
+        if g.source.value == .nvidia { keys.append(("cuda", GPUStack.cudaRepositoryKey.url, GPUStack.cudaRepositoryKey.fingerprint)) }
+        if g.containers.value {
+            keys.append(("nvidia-container-toolkit", GPUStack.containerToolkitKey.url, GPUStack.containerToolkitKey.fingerprint))
+        }
+        var repositories: [(key: String, url: String)] = []
+        if g.source.value == .nvidia { repositories.append(("cuda", GPUStack.cudaRepository)) }
+        if g.containers.value { repositories.append(("nvidia-container-toolkit", GPUStack.containerToolkitRepository)) }
+        let keysYAML = keys.isEmpty ? " []" : "\n" + keys.map {
+            "  - name: \($0.name)\n    url: \"\($0.url)\"\n    fingerprint: \($0.fingerprint)"
+        }.joined(separator: "\n")
+        let reposYAML = repositories.isEmpty ? " []" : "\n" + repositories.map { "  - { key: \($0.key), url: \"\($0.url)\" }" }.joined(separator: "\n")
+        let debianSources = GPUStack.debianSources(mirror: "{{ nvidia_driver_mirror }}", release: "{{ ansible_distribution_release }}")
+            .replacingOccurrences(of: "Components: \(GPUStack.debianComponents.joined(separator: " "))",
+                                  with: "Components: {{ nvidia_driver_components | join(' ') }}")
+        return role(tasks: """
+            - name: Say what a container leaves to the machine
+              ansible.builtin.debug:
+                msg: >-
+                  NVIDIA kernel module build and load skipped: this host is a {{ ansible_virtualization_type }} container,
+                  and the module belongs to the machine it runs on. The repository, the pin, the hold and the package set
+                  (resolved by apt's simulation) are set up as on a GPU server.
+              when: not nvidia_driver_on_metal
+
+            - name: Blacklist nouveau (it would claim the GPUs before the NVIDIA driver)
+              ansible.builtin.template:
+                src: gpucluster-blacklist-nouveau.conf.j2
+                dest: /etc/modprobe.d/gpucluster-blacklist-nouveau.conf
+                owner: root
+                group: root
+                mode: "0644"
+              notify: Rebuild the initramfs
+
+            - name: Add Debian's contrib, non-free and non-free-firmware components
+              ansible.builtin.template:
+                src: gpucluster-nvidia-debian.sources.j2
+                dest: /etc/apt/sources.list.d/gpucluster-nvidia-debian.sources
+                owner: root
+                group: root
+                mode: "0644"
+              when: nvidia_driver_source == 'debian'
+
+            - name: Install gpg to check NVIDIA's signing keys
+              ansible.builtin.apt:
+                name: gpg
+                state: present
+                update_cache: true
+                cache_valid_time: 3600
+              when: nvidia_driver_keys | length > 0 and 'gpg' not in ansible_facts.packages | default({})
+
+            - name: Fetch NVIDIA's signing keys
+              ansible.builtin.get_url:
+                url: "{{ item.url }}"
+                dest: "/var/lib/gpucluster/keys/{{ item.name }}.asc"
+                owner: root
+                group: root
+                mode: "0644"
+              loop: "{{ nvidia_driver_keys }}"
+
+            - name: Refuse a signing key whose fingerprint is not the pinned one
+              ansible.builtin.command:
+                cmd: gpg --show-keys --with-colons /var/lib/gpucluster/keys/{{ item.name }}.asc
+              register: nvidia_driver_key_check
+              changed_when: false
+              check_mode: false
+              failed_when: >-
+                nvidia_driver_key_check.rc != 0 or
+                ('fpr:::::::::' ~ item.fingerprint ~ ':') not in nvidia_driver_key_check.stdout
+              loop: "{{ nvidia_driver_keys }}"
+
+            - name: Trust the checked keys for their repositories only
+              ansible.builtin.copy:
+                src: "/var/lib/gpucluster/keys/{{ item.name }}.asc"
+                dest: "/etc/apt/keyrings/gpucluster-{{ item.name }}.asc"
+                remote_src: true
+                owner: root
+                group: root
+                mode: "0644"
+              loop: "{{ nvidia_driver_keys }}"
+
+            - name: Add NVIDIA's repositories
+              ansible.builtin.template:
+                src: gpucluster-nvidia.list.j2
+                dest: /etc/apt/sources.list.d/gpucluster-nvidia.list
+                owner: root
+                group: root
+                mode: "0644"
+              when: nvidia_driver_repositories | length > 0
+
+            - name: Pin the driver to the spec's version
+              ansible.builtin.template:
+                src: gpucluster-nvidia.pref.j2
+                dest: /etc/apt/preferences.d/gpucluster-nvidia
+                owner: root
+                group: root
+                mode: "0644"
+
+            - name: Keep unattended-upgrades away from the driver
+              ansible.builtin.template:
+                src: 53gpucluster-nvidia.j2
+                dest: /etc/apt/apt.conf.d/53gpucluster-nvidia
+                owner: root
+                group: root
+                mode: "0644"
+
+            - name: Look up the pinned driver in apt's lists
+              ansible.builtin.command:
+                cmd: apt-cache policy {{ nvidia_driver_main_package }}
+              register: nvidia_driver_policy
+              changed_when: false
+              check_mode: false
+
+            - name: Update apt's lists when they do not offer the pinned driver yet
+              ansible.builtin.apt:
+                update_cache: true
+              when: nvidia_driver_policy.stdout is not search('Candidate:\\\\s+' ~ nvidia_driver_version_regex[1:])
+
+            - name: Resolve the driver's package set (apt's simulation)
+              ansible.builtin.command:  # noqa: command-instead-of-module
+                cmd: apt-get install --simulate --no-install-recommends {{ nvidia_driver_install | join(' ') }}
+              register: nvidia_driver_resolved
+              changed_when: false
+              check_mode: false
+
+            - name: Install the driver stack
+              ansible.builtin.apt:
+                name: "{{ nvidia_driver_install }}"
+                state: present
+                install_recommends: false
+                allow_change_held_packages: true
+              when: nvidia_driver_on_metal and nvidia_driver_install | reject('in', ansible_facts.packages | default({})) | list | length > 0
+              notify: Reboot for the new driver
+
+            # `latest` under the pin is the spec's version: this runs only when gpu.driver changed.
+            - name: Move the driver to the spec's version (a spec change; a reboot follows)
+              ansible.builtin.apt:  # noqa: package-latest
+                name: "{{ nvidia_driver_install }}"
+                state: latest
+                install_recommends: false
+                allow_change_held_packages: true
+              when: >-
+                nvidia_driver_on_metal and nvidia_driver_main_package in ansible_facts.packages | default({}) and
+                ansible_facts.packages[nvidia_driver_main_package][0].version is not match(nvidia_driver_version_regex)
+              notify: Reboot for the new driver
+
+            - name: Hold the driver's packages (apt and unattended-upgrades leave them alone)
+              ansible.builtin.shell:
+                executable: /bin/bash
+                cmd: >-
+                  set -o pipefail;
+                  wanted=$( { printf '%s\\n' {{ nvidia_driver_hold_names | map('quote') | join(' ') }};
+                  dpkg-query -W -f '${db:Status-Abbrev} ${Package}\\n' | awk '$1 ~ /^.i/ {print $2}'; }
+                  | grep -E '{{ nvidia_driver_held_pattern }}' | sort -u);
+                  new=$(comm -23 <(printf '%s\\n' "$wanted") <(apt-mark showhold | sort -u) | sed '/^$/d');
+                  if [ -z "$new" ]; then echo "all held"; else apt-mark hold $new; fi
+              vars:
+                nvidia_driver_hold_names: >-
+                  {{ nvidia_driver_install + (nvidia_driver_resolved.stdout_lines | select('match', '^Inst ')
+                  | map('regex_replace', '^Inst (\\\\S+).*$', '\\\\1') | list) }}
+              register: nvidia_driver_hold
+              changed_when: nvidia_driver_hold.stdout != 'all held'
+
+            - name: Run the persistence daemon (GPUs stay initialised between jobs)
+              ansible.builtin.systemd_service:
+                name: nvidia-persistenced
+                enabled: true
+                state: started
+              when: nvidia_driver_on_metal
+
+            - name: Run the fabric manager (NVSwitch system)
+              ansible.builtin.systemd_service:
+                name: nvidia-fabricmanager
+                enabled: true
+                state: started
+              when: nvidia_driver_on_metal and nvidia_driver_nvswitch
+
+            - name: Describe the GPUs for container runtimes (CDI)
+              ansible.builtin.command:
+                cmd: nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml
+                creates: /etc/cdi/nvidia.yaml
+              when: nvidia_driver_on_metal and nvidia_driver_containers
+
+            """,
+             handlers: """
+            - name: Rebuild the initramfs
+              ansible.builtin.command:
+                cmd: update-initramfs -u
+              changed_when: true
+              when: nvidia_driver_on_metal
+
+            # One host at a time, and Ansible waits for it to come back before the next.
+            - name: Reboot for the new driver
+              ansible.builtin.reboot:
+                msg: "gpucluster: rebooting for NVIDIA driver {{ nvidia_driver_version }}"
+                reboot_timeout: 1800
+              throttle: 1
+              when: nvidia_driver_on_metal
+
+            """,
+             defaults: """
+            # gpu: in cluster.yaml.
+            nvidia_driver_version: "\(g.driver.value)"
+            nvidia_driver_source: \(g.source.value.rawValue)
+            nvidia_driver_containers: \(g.containers.value)
+            nvidia_driver_mirror: \(g.mirror.value)
+            nvidia_driver_components: [\(GPUStack.debianComponents.joined(separator: ", "))]
+            # Set per host (host_vars) on NVSwitch systems.
+            nvidia_driver_nvswitch: false
+            nvidia_driver_main_package: \(main)
+            nvidia_driver_packages: [\(g.packages(nvswitch: false).joined(separator: ", "))]
+            nvidia_driver_fabric_manager: nvidia-fabricmanager-\(g.branch)
+            # DKMS builds the module against the running kernel's headers (in a container, the
+            # machine's kernel: the simulation resolves Debian's metapackage instead).
+            nvidia_driver_install: >-
+              {{ nvidia_driver_packages + (nvidia_driver_nvswitch | ternary([nvidia_driver_fabric_manager], []))
+              + [nvidia_driver_on_metal | ternary('linux-headers-' ~ ansible_kernel, 'linux-headers-amd64')] }}
+            # apt's version pattern for the pin, and the same as a regular expression.
+            nvidia_driver_pin_version: "\(g.pinVersion)"
+            nvidia_driver_version_regex: '\(versionRegex)'
+            nvidia_driver_pin_packages: /nvidia/ /^cuda-drivers/ /^libcuda/
+            nvidia_driver_held_pattern: '\(GPUStack.heldNamePattern)'
+            nvidia_driver_blacklist: [\(GPUStack.unattendedBlacklist.map { "\"\($0)\"" }.joined(separator: ", "))]
+            nvidia_driver_keys:\(keysYAML)
+            nvidia_driver_repositories:\(reposYAML)
+            nvidia_driver_container_types: \(Roles.containerTypes)
+            nvidia_driver_on_metal: "{{ not (ansible_virtualization_role == 'guest' and ansible_virtualization_type in nvidia_driver_container_types) }}"
+
+            """,
+             templates: [
+                ("gpucluster-blacklist-nouveau.conf.j2", """
+                # {{ ansible_managed }}
+                # The NVIDIA driver drives the GPUs; the kernel's nouveau must not claim them first.
+                blacklist nouveau
+                options nouveau modeset=0
+
+                """),
+                ("gpucluster-nvidia-debian.sources.j2", """
+                # {{ ansible_managed }}
+                # The NVIDIA driver (non-free), its persistence daemon (contrib) and GPU firmware.
+                \(debianSources)
+                """),
+                ("gpucluster-nvidia.list.j2", """
+                # {{ ansible_managed }}
+                # NVIDIA's repositories, each trusted only with its own key (fingerprint checked).
+                {% for r in nvidia_driver_repositories %}
+                deb [signed-by=/etc/apt/keyrings/gpucluster-{{ r.key }}.asc] {{ r.url }} /
+                {% endfor %}
+
+                """),
+                ("gpucluster-nvidia.pref.j2", """
+                # {{ ansible_managed }}
+                # The NVIDIA driver stays at gpu.driver ({{ nvidia_driver_version }}): changing it is a change of cluster.yaml.
+                Package: {{ nvidia_driver_pin_packages }}
+                Pin: version {{ nvidia_driver_pin_version }}
+                Pin-Priority: 1001
+
+                """),
+                ("53gpucluster-nvidia.j2", """
+                // {{ ansible_managed }}
+                // The NVIDIA driver moves only with cluster.yaml: a library newer than the loaded
+                // kernel module stops NVML ("Driver/library version mismatch") until a reboot.
+                Unattended-Upgrade::Package-Blacklist {
+                {% for p in nvidia_driver_blacklist %}
+                    "{{ p }}";
+                {% endfor %}
+                };
+
+                """),
+             ])
+    }
+}
