@@ -24,6 +24,10 @@ public struct AgentConfig: Sendable {
     /// A passwd-format file consulted before the system's user database (demo and lab nodes
     /// whose users exist only in the spec).
     public var passwdFile: String?
+    /// Where the NVIDIA kernel module says its version (the lab's simulated GPUs have their own).
+    public var driverVersionFile = DriverHealth.moduleVersionFile
+    /// An NVSwitch system: the fabric manager must run.
+    public var fabricManager = false
 
     public init(gpuBackend: any GPUBackend) { self.gpuBackend = gpuBackend }
 }

@@ -41,6 +41,9 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Where /proc is (for tests).") var proc = "/proc"
     @Option(help: "Host name to report (default: this machine's).") var hostname: String?
     @Option(help: "passwd-format file read before the system user database.") var passwd: String?
+    @Option(help: "The NVIDIA kernel module's version file (default: $GPUCLUSTER_DRIVER_VERSION_FILE, else /proc/driver/nvidia/version; the lab's simulated GPUs set it).")
+    var driverVersionFile: String?
+    @Flag(help: "An NVSwitch system: report the fabric manager when it is not running.") var fabricManager = false
     @Flag(help: "Collect once, print the metrics and exit.") var once = false
     @Flag(help: .hidden) var exitWithParent = false
     @Flag(help: "Keep the code pages start-up touched resident (for measuring what releasing them saves).") var keepStartupPages = false
@@ -68,6 +71,8 @@ public struct AgentCommand: AsyncParsableCommand {
         config.updatesStatePath = updatesState.isEmpty ? nil : updatesState
         config.expectedGPUs = expectedGpus
         config.passwdFile = passwd
+        config.driverVersionFile = driverVersionFile ?? ProcessInfo.processInfo.environment["GPUCLUSTER_DRIVER_VERSION_FILE"] ?? DriverHealth.moduleVersionFile
+        config.fabricManager = fabricManager
         if let hostname { config.hostname = hostname }
         let agent = Agent(config: config)
         if once {

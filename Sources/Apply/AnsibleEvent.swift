@@ -12,6 +12,8 @@ public enum AnsibleEvent: Sendable, Equatable {
     /// A task finished on a host: ok (changed or not), failed, skipped or unreachable.
     case hostResult(host: String, task: String, outcome: Outcome, changed: Bool, message: String?, diff: String?)
     case stats([String: HostStats])
+    /// What a `debug` task says to the admin on a host (e.g. why a role skips a part there).
+    case note(host: String, message: String)
 
     public enum Outcome: String, Sendable { case ok, failed, skipped, unreachable }
 
@@ -34,13 +36,18 @@ public enum AnsibleEvent: Sendable, Equatable {
             let outcome: Outcome = kind.hasSuffix("failed") ? .failed : kind.hasSuffix("skipped") ? .skipped
                 : kind.hasSuffix("unreachable") ? .unreachable : .ok
             let hosts = (obj["hosts"] as? [String: Any]) ?? [:]
-            return hosts.keys.sorted().map { host in
+            return hosts.keys.sorted().flatMap { host -> [AnsibleEvent] in
                 let r = (hosts[host] as? [String: Any]) ?? [:]
                 var outcome = outcome
                 // `ignore_errors` results arrive as failed with "failed": true; loops report per item.
                 if outcome == .ok, (r["failed"] as? Bool) == true { outcome = .failed }
-                return .hostResult(host: host, task: taskName, outcome: outcome, changed: (r["changed"] as? Bool) ?? false,
-                                   message: Self.message(r), diff: Self.diffText(r["diff"]))
+                let result = AnsibleEvent.hostResult(host: host, task: taskName, outcome: outcome, changed: (r["changed"] as? Bool) ?? false,
+                                                     message: Self.message(r), diff: Self.diffText(r["diff"]))
+                // Only `debug` results carry `_ansible_verbose_always`: its msg is meant to be read.
+                if outcome == .ok, (r["_ansible_verbose_always"] as? Bool) == true, let msg = r["msg"] as? String, !msg.isEmpty {
+                    return [result, .note(host: host, message: String(msg.prefix(500)))]
+                }
+                return [result]
             }
         case "v2_playbook_on_stats":
             let raw = (obj["stats"] as? [String: [String: Any]]) ?? [:]

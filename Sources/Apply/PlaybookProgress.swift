@@ -44,6 +44,7 @@ public struct PlaybookProgress: Sendable {
             default: return []
             }
         case .stats: return []
+        case .note(let host, let message): return ["    \(TerminalText.printable(host)): note: \(TerminalText.printable(message))"]
         }
     }
 }

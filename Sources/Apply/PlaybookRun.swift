@@ -13,6 +13,8 @@ public struct PlaybookRun: Sendable {
     public var currentTask = ""
     public var stats: [String: HostStats] = [:]
     public var failures: [String: [String]] = [:]
+    /// What `debug` tasks told the admin, per host (e.g. "… skipped: this host is a container").
+    public var notes: [String: [String]] = [:]
     public var unreachable: [String: String] = [:]
     public var changes: [String: [Change]] = [:]
     public var sawStats = false
@@ -31,6 +33,7 @@ public struct PlaybookRun: Sendable {
         case .handlerStart(let name):
             currentTask = name
         case .runnerStart: break   // folded into taskStart/handlerStart by PlaybookRunner
+        case .note(let host, let message): notes[host, default: []].append(message)
         case .hostResult(let host, let task, let outcome, let changed, let message, let diff):
             switch outcome {
             case .failed: failures[host, default: []].append("\(task): \(message ?? "failed")")
@@ -77,6 +80,7 @@ extension PlaybookRun {
             public var ok, changed, failed, unreachable, skipped: Int
             public var failures: [String]
             public var unreachableMessage: String?
+            public var notes: [String]?
         }
         public var exitCode: Int32
         public var finished: Bool
@@ -88,7 +92,7 @@ extension PlaybookRun {
         var hosts: [String: Summary.Host] = [:]
         for (name, s) in stats {
             hosts[name] = Summary.Host(ok: s.ok, changed: s.changed, failed: s.failed, unreachable: s.unreachable, skipped: s.skipped,
-                                       failures: failures[name] ?? [], unreachableMessage: unreachable[name])
+                                       failures: failures[name] ?? [], unreachableMessage: unreachable[name], notes: notes[name])
         }
         return Summary(exitCode: exitCode, finished: sawStats, tasksStarted: tasksStarted, hosts: hosts)
     }

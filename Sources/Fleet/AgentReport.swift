@@ -22,6 +22,7 @@ public struct AgentReport: Decodable, Sendable {
         public var error: String?
         public var gpus: [GPU]
         public var xidCounts: [XIDKey: UInt64]?
+        public var driver: DriverHealth?
     }
 
     public struct GPU: Decodable, Sendable {
@@ -71,6 +72,7 @@ extension NodeObservation {
                   lastSeen: lastSeen, backend: report.gpu.backend, backendUp: report.gpu.backendUp,
                   backendError: report.gpu.error, driverVersion: report.gpu.driverVersion, gpus: gpus)
         host = report.host
+        driver = report.gpu.driver
         backupLastSuccess = report.backup?.lastSuccess
     }
 

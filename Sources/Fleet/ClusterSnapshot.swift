@@ -110,6 +110,17 @@ public struct NodeView: Sendable, Codable, Equatable {
     public var host: HostCondition?
     /// On the backup server: when a backup last succeeded (Unix s).
     public var backupLastSuccess: Double?
+    /// The NVIDIA driver stack's health (a version mismatch needs a reboot).
+    public var driver: DriverHealth?
+
+    /// Needs a reboot: new kernel or libraries (the updates check), or a driver whose loaded
+    /// module is older than its library.
+    public var needsReboot: Bool { up && (host?.updates?.rebootRequired == true || driver?.needsReboot == true) }
+    /// Why, in words ("needs reboot: driver 550.54.14 loaded, 550.90.07 installed").
+    public var rebootReason: String? {
+        if driver?.needsReboot == true { return driver?.summary }
+        return host?.updates?.summary
+    }
 
     public init(name: String, up: Bool, problem: String? = nil, lastSeen: Double? = nil, downSince: Double? = nil,
                 expectedGPUs: Int? = nil, backend: String? = nil, driverVersion: String? = nil, tags: [String] = [], gpus: [GPUView] = []) {

@@ -28,9 +28,19 @@ public struct Condition: Sendable, Equatable, Hashable {
                                      summary: "\(n.name) does not answer (\(n.problem ?? "agent unreachable"))"))
                 continue
             }
+            // The driver stack: one condition for the node, not one per GPU it took down.
+            var driverTookGPUsDown = false
+            if let d = n.driver, let summary = d.summary {
+                driverTookGPUsDown = d.needsReboot || d.problems.contains(.moduleNotLoaded)
+                let critical = d.problems.contains { $0 != .persistenceOff }
+                out.append(Condition(name: "GPUDriverProblem", node: n.name, gpu: nil, severity: critical ? "critical" : "warning",
+                                     summary: "\(n.name): \(summary)"))
+            }
             for g in n.gpus {
                 let index = String(g.index)
                 switch g.state {
+                case .down where driverTookGPUsDown:
+                    break
                 case .down:
                     let missing = g.uuid.hasPrefix("missing:")
                     out.append(Condition(name: missing ? "GPUMissing" : "GPULost", node: n.name, gpu: index, severity: "critical",

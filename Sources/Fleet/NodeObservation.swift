@@ -22,6 +22,8 @@ public struct NodeObservation: Sendable, Equatable {
     public var host: HostCondition?
     /// On the backup server: when a backup last succeeded (Unix s).
     public var backupLastSuccess: Double?
+    /// The driver stack's health, when the agent reports it.
+    public var driver: DriverHealth?
 
     public init(name: String, expectedGPUs: Int? = nil, tags: [String] = [], reachable: Bool, problem: String? = nil,
                 lastSeen: Double? = nil, downSince: Double? = nil, backend: String? = nil, backendUp: Bool = true,

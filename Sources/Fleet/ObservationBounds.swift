@@ -72,6 +72,18 @@ extension NodeObservation {
             }
             o.host = h
         }
+        if var d = o.driver {
+            // Versions are shown and used as labels: only what a version looks like stays.
+            if let v = d.loadedVersion, !DriverHealth.isVersion(v) { dropped.append("driver loaded version"); d.loadedVersion = nil }
+            if let v = d.libraryVersion, !DriverHealth.isVersion(v) { dropped.append("driver library version"); d.libraryVersion = nil }
+            let problems = DriverHealth.Problem.allCases.filter(d.problems.contains)
+            if problems.count != d.problems.count { dropped.append("repeated driver problems") }
+            d.problems = problems
+            let off = d.persistenceOffGPUs.prefix(ObservationBounds.maxGPUs).filter { (0..<(ObservationBounds.maxGPUs * 8)).contains($0) }
+            if off.count != d.persistenceOffGPUs.count { dropped.append("persistence GPU list") }
+            d.persistenceOffGPUs = Array(off)
+            o.driver = d
+        }
         if !dropped.isEmpty {
             let shown = dropped.prefix(5).joined(separator: ", ") + (dropped.count > 5 ? " and \(dropped.count - 5) more" : "")
             o.dataProblem = "ignored implausible values: " + shown

@@ -21,8 +21,12 @@ public struct SnapshotBuilder: Sendable {
 
     mutating func node(for o: NodeObservation, now: Double, seen: inout Set<String>) -> NodeView {
         var gpus: [GPUView] = []
+        // A driver whose module and library disagree, or no module: its GPUs are down for
+        // that reason, said as the fix ("needs reboot: driver … loaded, … installed").
+        let driverDown = o.driver.flatMap { d in d.needsReboot || d.problems.contains(.moduleNotLoaded) ? d.summary : nil }
         let nodeProblem: String? = !o.reachable ? (o.problem ?? "unreachable")
-            : !o.backendUp ? "no GPU backend: \(o.backendError ?? o.backend ?? "none")" : nil
+            : !o.backendUp ? (driverDown ?? "no GPU backend: \(o.backendError ?? o.backend ?? "none")") : nil
+        let fabricDown = o.reachable && o.driver?.problems.contains(.fabricManagerDown) == true
         for g in o.gpus.sorted(by: { $0.index < $1.index }) {
             seen.insert(g.uuid)
             var v = GPUView(node: o.name, index: g.index, uuid: g.uuid, name: g.name, state: .free,
@@ -37,6 +41,9 @@ public struct SnapshotBuilder: Sendable {
                 idleSince[g.uuid] = nil
             } else if let h = g.healthProblem {
                 v.state = .unhealthy; v.reason = h
+            } else if fabricDown {
+                // NVSwitch systems start no CUDA job without the fabric manager.
+                v.state = .unhealthy; v.reason = "fabric manager not running (NVSwitch)"
             } else if g.processCount > 0 {
                 v.state = .busy
                 if (g.utilization ?? 100) <= policy.idleUtilizationPercent {
@@ -69,6 +76,8 @@ public struct SnapshotBuilder: Sendable {
                             downSince: o.reachable ? nil : (o.downSince ?? now), expectedGPUs: o.expectedGPUs,
                             backend: o.backend, driverVersion: o.driverVersion, tags: o.tags, gpus: gpus)
         view.host = o.reachable ? o.host : nil
+        view.driver = o.reachable ? o.driver : nil
+        if view.problem == nil, o.reachable, let d = o.driver, d.problems.contains(.persistenceOff) { view.problem = d.summary }
         view.backupLastSuccess = o.backupLastSuccess
         return view
     }

@@ -54,7 +54,7 @@ public struct TerminalBoard: Sendable {
         if t.idleHeld > 0 { h += ", \(t.idleHeld) idle-held" }
         if t.down > 0 { h += ", \(t.down) down" }
         if t.unhealthy > 0 { h += ", \(t.unhealthy) unhealthy" }
-        let reboot = s.nodes.filter { $0.up && $0.host?.updates?.rebootRequired == true }.count
+        let reboot = s.nodes.filter(\.needsReboot).count
         if reboot > 0 { h += ", \(reboot) host\(reboot == 1 ? "" : "s") to reboot" }
         let slots = s.slots.filter { $0.gpus > 1 && !$0.nodes.isEmpty }.map { "\($0.nodes.count)×\($0.gpus)-GPU" }
         if !slots.isEmpty { h += "; slots: " + slots.joined(separator: ", ") }

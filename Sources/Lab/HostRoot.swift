@@ -56,14 +56,22 @@ struct HostRoot: Sendable {
         for b in seed.utf8 { h = (h ^ UInt32(b)) &* 16777619 }
         let scenario = SimScenario.uniform(count: count, seed: String(String(h, radix: 16).prefix(4)).padding(toLength: 4, withPad: "0", startingAt: 0))
         try write("/etc/gpucluster/lab-gpus.scenario", scenario.text)
+        // The simulated kernel module's version, as /proc/driver/nvidia/version says it (the
+        // same as the simulated library's, until a test makes them disagree).
+        try write(Self.simulatedModuleVersionFile, "NVRM version: NVIDIA UNIX x86_64 Kernel Module  \(Self.simulatedDriverVersion)  (gpucluster lab: simulated)\n")
         try write("/etc/systemd/system/gpucluster-agent.service.d/lab-gpus.conf", """
             # gpucluster lab: this host's GPUs are simulated (same C ABI as libnvidia-ml).
             [Service]
             Environment=LD_LIBRARY_PATH=/usr/local/lib/gpucluster-sim
             Environment=GPUCLUSTER_SIM_SCENARIO=/etc/gpucluster/lab-gpus.scenario
+            Environment=GPUCLUSTER_DRIVER_VERSION_FILE=\(Self.simulatedModuleVersionFile)
 
             """)
     }
+
+    static let simulatedModuleVersionFile = "/etc/gpucluster/lab-driver-version"
+    /// The simulated library's default driver version (simnvml's `driver`).
+    static let simulatedDriverVersion = "535.129.03"
 
     func hostKey() throws -> String {
         let pub = try String(contentsOfFile: root + "/etc/ssh/ssh_host_ed25519_key.pub", encoding: .utf8)

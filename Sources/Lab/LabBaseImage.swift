@@ -1,4 +1,5 @@
 import HostSystem
+import Spec
 import Foundation
 
 /// The Debian 12 root file system every lab host boots from, made once by debootstrap and
@@ -30,7 +31,7 @@ public struct LabBaseImage: Sendable {
     /// One folder per package list, so a changed list builds a new base.
     public var root: String {
         var h: UInt64 = 14695981039346656037   // FNV-1a: stable across runs, unlike Hasher
-        for b in (Self.suite + " " + Self.packages.joined(separator: ",")).utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        for b in (Self.suite + " " + Self.packages.joined(separator: ",") + " lists " + GPUStack.debianComponents.joined(separator: ",")).utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
         return "\(cacheDir)/base-\(Self.suite)-\(String(h, radix: 16).prefix(10))"
     }
 
@@ -60,6 +61,7 @@ public struct LabBaseImage: Sendable {
         guard rc == 0 else {
             throw LabError("debootstrap failed (exit \(rc)); last lines:\n" + tail.joined(separator: "\n"))
         }
+        try fetchDriverIndex(tmp, shell: shell, progress: progress)
         // Every host makes its own identity at `lab up`: no shared SSH host keys or machine id.
         for f in (try? FileManager.default.contentsOfDirectory(atPath: tmp + "/etc/ssh")) ?? [] where f.hasPrefix("ssh_host_") {
             try FileManager.default.removeItem(atPath: tmp + "/etc/ssh/" + f)
@@ -71,5 +73,23 @@ public struct LabBaseImage: Sendable {
         try Data("done\n".utf8).write(to: URL(fileURLWithPath: tmp + "/.gpucluster-complete"))
         try FileManager.default.moveItem(atPath: tmp, toPath: root)
         progress("base image: ready at \(root)")
+    }
+
+    /// apt's index of contrib, non-free and non-free-firmware, fetched now: lab hosts have no
+    /// route out, and the driver role resolves the NVIDIA package set from it (apt's
+    /// simulation), as a host whose installer enabled non-free would. The extra sources file
+    /// is removed again, so the role adds the components itself; apt keeps the lists.
+    func fetchDriverIndex(_ tmp: String, shell: any LabShell, progress: (String) -> Void) throws {
+        progress("base image: apt's index of \(GPUStack.debianComponents.joined(separator: ", ")) (for the driver role's simulation)")
+        let extra = tmp + "/etc/apt/sources.list.d/gpucluster-lab-index.sources"
+        try Data(GPUStack.debianSources(mirror: mirror, release: Self.suite).utf8).write(to: URL(fileURLWithPath: extra))
+        let resolv = tmp + "/etc/resolv.conf"
+        let hadResolv = FileManager.default.fileExists(atPath: resolv)
+        if !hadResolv, let host = try? Data(contentsOf: URL(fileURLWithPath: "/etc/resolv.conf")) { try host.write(to: URL(fileURLWithPath: resolv)) }
+        defer {
+            try? FileManager.default.removeItem(atPath: extra)
+            if !hadResolv { try? FileManager.default.removeItem(atPath: resolv) }
+        }
+        _ = try shell.must(["chroot", tmp, "apt-get", "-q", "update"], timeout: .seconds(300))
     }
 }

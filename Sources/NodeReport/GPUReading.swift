@@ -26,6 +26,8 @@ public struct GPUReading: Sendable, Codable, Equatable {
     public var throttleReasons: UInt64?
     public var performanceState: Int?
     public var migEnabled: Bool?
+    /// NVML's persistence mode (nil where the backend does not say).
+    public var persistenceMode: Bool?
     public var migDevices: [MIGDevice]
     public var processes: [GPUProcess]
 
@@ -96,6 +98,8 @@ public struct GPUCollection: Sendable, Codable, Equatable {
     public var error: String?
     /// Running totals since the agent started (a counter, not a last value).
     public var xidCounts: [XIDKey: UInt64]
+    /// The driver stack's health (NVML's answer, then the agent's `driver` collector).
+    public var driver: DriverHealth?
 
     public init(backend: String, backendUp: Bool, driverVersion: String? = nil, cudaVersion: String? = nil,
                 gpus: [GPUReading] = [], error: String? = nil, xidCounts: [XIDKey: UInt64] = [:]) {

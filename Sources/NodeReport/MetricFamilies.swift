@@ -78,6 +78,10 @@ public enum Metric {
     public static let rebootRequired = MetricFamily("gpucluster_reboot_required", .gauge, "1 when the host needs a reboot (new kernel or libraries).")
     public static let servicesRestartPending = MetricFamily("gpucluster_services_restart_pending", .gauge, "Services still running replaced libraries.")
     public static let updatesCheckedTimestampSeconds = MetricFamily("gpucluster_updates_checked_timestamp_seconds", .gauge, "When updates were last checked.")
+    // The driver stack (DriverCollector; persistence per GPU from GPUCollector)
+    public static let gpuPersistenceMode = MetricFamily("gpucluster_gpu_persistence_mode", .gauge, "1 when the GPU's persistence mode is on.")
+    public static let gpuDriverProblem = MetricFamily("gpucluster_gpu_driver_problem", .gauge,
+        "1 for each problem of the driver stack (reason: version_mismatch, module_not_loaded, persistence_off, fabric_manager_down).")
     // The agent itself (AgentSelfCollector)
     public static let agentInfo = MetricFamily("gpucluster_agent_info", .gauge, "Agent version and GPU backend.")
     public static let agentLastCollectionTimestampSeconds = MetricFamily("gpucluster_agent_last_collection_timestamp_seconds", .gauge, "When the served data was collected.")
@@ -90,7 +94,7 @@ public enum Metric {
         gpuBackendUp, gpuDriverInfo, gpus, gpusExpected, gpusMissing, gpuUp, gpuInfo, migDeviceInfo,
         migMemoryTotalBytes, migMemoryUsedBytes, gpuXidErrorsTotal, gpuMemoryTotalBytes, gpuMemoryUsedBytes,
         gpuMemoryReservedBytes, gpuUtilizationRatio, gpuMemoryUtilizationRatio, gpuTemperatureCelsius,
-        gpuFanRatio, gpuPowerWatts, gpuPowerLimitWatts, gpuClockHertz, gpuClockMaxHertz, gpuPerformanceState,
+        gpuFanRatio, gpuPowerWatts, gpuPowerLimitWatts, gpuClockHertz, gpuClockMaxHertz, gpuPerformanceState, gpuPersistenceMode,
         gpuEccErrorsTotal, gpuRemappedRows, gpuRemappedRowsPending, gpuRemappedRowsFailed, gpuThrottleActive,
         gpuProcesses, gpuUserMemoryBytes, gpuUserProcesses, jobGpuMemoryBytes, jobGpus, smartUp, smartDevices,
         diskSmartHealthy, diskTemperatureCelsius, diskReallocatedSectors, diskPendingSectors, diskMediaErrors,
@@ -98,7 +102,7 @@ public enum Metric {
         backupLastRunStartTimestampSeconds, backupLastRunEndTimestampSeconds,
         backupLastSuccessTimestampSeconds, backupLastExitCode, backupLastVerifyTimestampSeconds,
         backupVerifyOk, backupVerifyMismatches, backupLastBytes, backupSnapshots, updatesPending, updatesSecurityPending,
-        rebootRequired, servicesRestartPending, updatesCheckedTimestampSeconds, agentInfo,
+        rebootRequired, servicesRestartPending, updatesCheckedTimestampSeconds, gpuDriverProblem, agentInfo,
         agentLastCollectionTimestampSeconds, agentCollectorDurationSeconds, agentCollectorSuccess,
         agentResidentMemoryBytes,
     ]

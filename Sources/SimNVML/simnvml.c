@@ -5,11 +5,13 @@
  *
  * Scenario format (one record per line, `#` starts a comment, values may be "quoted"):
  *   driver 535.129.03            nvml 12.535.129.03          cuda 12020
+ *   init_error 18                nvmlInit fails with this code (18: the driver/library version
+ *                                mismatch after a driver upgrade without a reboot; 9: no module)
  *   gpu uuid=GPU-… name="NVIDIA A100-SXM4-80GB" memory_total_mib=81920 memory_used_mib=1024
  *       util=0,50,100 mem_util=0 util_period_ms=1000 temp=40 fan=30 power_w=250.5
  *       power_limit_w=400 clocks=1410,1410,1593,1275 max_clocks=1410,1410,1593,1275 pstate=0
  *       ecc_corrected=0 ecc_uncorrected=0 remapped=0,0,0,0 throttle=0x1 serial=…
- *       mig=0 lost=0 lost_after_ms=-1 xid=79@2000 slow_ms=0 supported=…
+ *       mig=0 lost=0 lost_after_ms=-1 xid=79@2000 slow_ms=0 persistence=1 supported=…
  *   mig gpu=0 uuid=MIG-… profile=3g.40gb memory_total_mib=40192 memory_used_mib=100 gi=1 ci=0
  *   proc gpu=0 pid=1234 used_mib=500 type=C gi=1 ci=0
  * The file is re-read when it changes, so a test or the demo can change the GPUs' state.
@@ -58,6 +60,7 @@ typedef struct {
     unsigned int util_period_ms;
     unsigned int temp, fan, power_mw, power_limit_mw, pstate;
     int has_fan, has_power, has_ecc, has_remap, has_temp;
+    int persistence;
     unsigned int clocks[4], max_clocks[4];
     unsigned long long ecc_corr, ecc_uncorr, throttle;
     unsigned int remap[4];
@@ -84,6 +87,7 @@ static sim_gpu g_gpus[MAX_GPUS];
 static int g_ngpus;
 static char g_driver[80] = "535.129.03";
 static char g_nvml[80] = "12.535.129.03";
+static int g_init_error;
 static int g_cuda = 12020;
 static unsigned int g_slow_ms;
 static struct timespec g_loaded_at;
@@ -157,7 +161,7 @@ static void parse_gpu(char *rest) {
     g->util_period_ms = 1000;
     g->temp = 35; g->has_temp = 1;
     g->power_limit_mw = 300000; g->has_power = 1; g->power_mw = 50000;
-    g->has_fan = 1; g->has_ecc = 1; g->has_remap = 1;
+    g->has_fan = 1; g->has_ecc = 1; g->has_remap = 1; g->persistence = 1;
     g->lost_after_ms = -1;
     g->xid_after_ms = -1;
     char *k, *v;
@@ -172,6 +176,7 @@ static void parse_gpu(char *rest) {
         else if (!strcmp(k, "mem_util")) g->mem_util_n = parse_list(v, g->mem_util, MAX_SERIES);
         else if (!strcmp(k, "util_period_ms")) g->util_period_ms = (unsigned)strtoul(v, NULL, 10) ?: 1000;
         else if (!strcmp(k, "temp")) { if (!strcmp(v, "na")) g->has_temp = 0; else g->temp = (unsigned)strtoul(v, NULL, 10); }
+        else if (!strcmp(k, "persistence")) g->persistence = atoi(v);
         else if (!strcmp(k, "fan")) { if (!strcmp(v, "na")) g->has_fan = 0; else g->fan = (unsigned)strtoul(v, NULL, 10); }
         else if (!strcmp(k, "power_w")) { if (!strcmp(v, "na")) g->has_power = 0; else g->power_mw = (unsigned)(strtod(v, NULL) * 1000.0 + 0.5); }
         else if (!strcmp(k, "power_limit_w")) g->power_limit_mw = (unsigned)(strtod(v, NULL) * 1000.0 + 0.5);
@@ -254,6 +259,7 @@ static void load_scenario(const char *path) {
     if (!f) return;
     char line[8192];
     g_slow_ms = 0;
+    g_init_error = 0;
     while (fgets(line, sizeof line, f)) {
         char *p = line;
         while (*p == ' ' || *p == '\t') p++;
@@ -271,6 +277,7 @@ static void load_scenario(const char *path) {
         else if (!strcmp(word, "nvml")) copy_str(g_nvml, sizeof g_nvml, strtok(rest, " \t#") ?: "");
         else if (!strcmp(word, "cuda")) g_cuda = atoi(rest);
         else if (!strcmp(word, "slow_ms")) g_slow_ms = (unsigned)strtoul(rest, NULL, 10);
+        else if (!strcmp(word, "init_error")) g_init_error = atoi(rest);
     }
     fclose(f);
 }
@@ -362,13 +369,16 @@ EXPORT int gpucluster_simnvml_present(void) { return 1; }
 EXPORT nvmlReturn_t nvmlInitWithFlags(unsigned int flags) {
     (void)flags;
     pthread_mutex_lock(&g_lock);
-    if (g_init_count++ == 0) {
+    if (g_init_count == 0) {
         for (int i = 0; i < MAX_GPUS; i++)
             for (int m = 0; m <= MAX_MIG; m++) { g_handles[i][m].gpu = i; g_handles[i][m].mig = m; }
         g_checked_at.tv_sec = 0;
         g_mtime = 0;
         refresh_locked(1);
+        /* As the real library: a failed init leaves it uninitialised (the caller retries). */
+        if (g_init_error) { nvmlReturn_t rc = g_init_error; pthread_mutex_unlock(&g_lock); return rc; }
     }
+    g_init_count++;
     pthread_mutex_unlock(&g_lock);
     return NVML_SUCCESS;
 }
@@ -395,6 +405,8 @@ EXPORT const char *nvmlErrorString(nvmlReturn_t r) {
     case NVML_ERROR_FUNCTION_NOT_FOUND: return "Function Not Found";
     case NVML_ERROR_GPU_IS_LOST: return "GPU is lost";
     case NVML_ERROR_NO_DATA: return "No data";
+    case NVML_ERROR_DRIVER_NOT_LOADED: return "Driver Not Loaded";
+    case NVML_ERROR_LIB_RM_VERSION_MISMATCH: return "Driver/library version mismatch";
     default: return "Unknown Error";
     }
 }
@@ -405,8 +417,11 @@ EXPORT nvmlReturn_t nvmlSystemGetDriverVersion(char *version, unsigned int lengt
     SYSTEM_ENTER();
     LEAVE(put_string(version, length, g_driver));
 }
+/* The library's own version: answered before (and without) a successful init, which is how
+ * the agent names the installed version when the loaded kernel module is another. */
 EXPORT nvmlReturn_t nvmlSystemGetNVMLVersion(char *version, unsigned int length) {
-    SYSTEM_ENTER();
+    pthread_mutex_lock(&g_lock);
+    refresh_locked(!g_init_count);
     LEAVE(put_string(version, length, g_nvml));
 }
 EXPORT nvmlReturn_t nvmlSystemGetCudaDriverVersion(int *v) {
@@ -549,6 +564,14 @@ EXPORT nvmlReturn_t nvmlDeviceGetFanSpeed(nvmlDevice_t dev, unsigned int *speed)
     if (!speed) LEAVE(NVML_ERROR_INVALID_ARGUMENT);
     if (!g->has_fan) LEAVE(NVML_ERROR_NOT_SUPPORTED);
     *speed = g->fan;
+    LEAVE(NVML_SUCCESS);
+}
+EXPORT nvmlReturn_t nvmlDeviceGetPersistenceMode(nvmlDevice_t dev, int *mode) {
+    nvmlReturn_t rc;
+    sim_gpu *g = enter(dev, &rc, NULL);
+    if (!g) LEAVE(rc);
+    if (!mode) LEAVE(NVML_ERROR_INVALID_ARGUMENT);
+    *mode = g->persistence ? 1 : 0;   /* NVML_FEATURE_ENABLED / _DISABLED */
     LEAVE(NVML_SUCCESS);
 }
 EXPORT nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t dev, unsigned int *mw) {

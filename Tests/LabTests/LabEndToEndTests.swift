@@ -44,6 +44,7 @@ struct LabEndToEndTests {
         try lab.render()
         try lab.firstApply()
         try lab.secondApply()
+        try lab.driverStackInContainer()
         try lab.drift()
         try lab.outsideProbes()
         try lab.baselineInside()
@@ -51,6 +52,7 @@ struct LabEndToEndTests {
         try lab.auditProvesIt()
         try lab.bruteForceBanned()
         try lab.rebootShowsOnDashboard()
+        try lab.driverMismatchShows()
         try lab.dashboardShowsGPUs()
         try lab.backups()
         try lab.droppedServiceIsClosed()
@@ -85,6 +87,9 @@ final class LabSession: @unchecked Sendable {
         let error: String
         let hosts: [String: PlaybookRun.Summary.Host]
     }
+
+    /// What the first apply's `debug` tasks told the admin, per host.
+    var firstApplyNotes: [String: [String]] = [:]
 
     let state: String
     let project: String
@@ -215,6 +220,39 @@ extension LabSession {
         #expect(first.status == 0, "first apply failed:\n\(first.output)\n\(first.error.suffix(3000))")
         #expect(Set(firstRows.keys) == ["bastion", "gpu01", "gpu02", "backup"], "summary: \(first.output)")
         #expect(firstRows.values.allSatisfy { $0.changed > 0 && $0.failed == 0 && $0.unreachable == 0 })
+        firstApplyNotes = firstRows.mapValues { $0.notes ?? [] }
+    }
+
+    /// The NVIDIA stack on gpu01 as far as a container allows: Debian's contrib/non-free added,
+    /// the driver pinned (1001) and its package set resolved by apt's simulation, every NVIDIA
+    /// package of that set held, unattended-upgrades told to leave them, nouveau blacklisted;
+    /// the kernel module's build and load skipped, with the role's message, and nothing installed.
+    func driverStackInContainer() throws {
+        let notes = firstApplyNotes["gpu01"] ?? []
+        #expect(notes.contains { $0.contains("NVIDIA kernel module build and load skipped") && $0.contains("systemd-nspawn container") },
+                "the driver role's message on gpu01: \(notes)")
+        let r = try exec("gpu01", "cat /etc/apt/sources.list.d/gpucluster-nvidia-debian.sources; apt-cache policy nvidia-driver; "
+                         + "echo '== holds'; apt-mark showhold; echo '== blacklist'; apt-config dump Unattended-Upgrade::Package-Blacklist; "
+                         + "echo '== nouveau'; cat /etc/modprobe.d/gpucluster-blacklist-nouveau.conf; echo '== installed'; "
+                         + "dpkg-query -W -f '${db:Status-Abbrev}' nvidia-driver 2>&1 || true")
+        let out = r.output
+        #expect(out.contains("Components: contrib non-free non-free-firmware"), "Debian's components for the driver: \(out.prefix(600))")
+        #expect(out.contains("Candidate: 535.") && out.contains(" 1001\n"), "nvidia-driver pinned to the 535 branch: \(out.prefix(900))")
+        let holds = Set(out.components(separatedBy: "== holds\n").last?.components(separatedBy: "== blacklist").first?
+            .split(separator: "\n").map(String.init) ?? [])
+        for p in ["nvidia-driver", "nvidia-kernel-dkms", "libnvidia-ml1", "nvidia-smi", "nvidia-persistenced", "firmware-nvidia-gsp"] {
+            #expect(holds.contains(p), "\(p) held (apt-mark showhold): \(holds.sorted())")
+        }
+        #expect(!holds.contains("linux-headers-amd64") && !holds.contains("dkms"), "only NVIDIA's packages are held: \(holds.sorted())")
+        #expect(out.contains("\"nvidia-\";") && out.contains("\"libnvidia-\";"), "unattended-upgrades' blacklist: \(out)")
+        #expect(out.contains("blacklist nouveau"), "nouveau blacklisted")
+        #expect(!out.hasSuffix("ii "), "nothing installed in a container: \(out.suffix(80))")
+        // unattended-upgrades, asked what it would do now: the driver is out of its reach.
+        let dry = try exec("gpu01", "unattended-upgrade --dry-run -v 2>&1; echo \"exit $?\"")
+        #expect(dry.output.contains("exit 0"), "unattended-upgrade --dry-run: \(dry.output.suffix(1500))")
+        let upgraded = dry.output.split(separator: "\n").filter { $0.contains("Packages that will be upgraded") || $0.hasPrefix("Inst ") }
+        #expect(!upgraded.contains { $0.contains("nvidia") }, "unattended-upgrades would touch the driver: \(upgraded)")
+        #expect(dry.output.contains("nvidia-"), "unattended-upgrades names the driver's blacklist: \(dry.output.suffix(1500))")
     }
 
     /// Second apply changes nothing.
@@ -429,6 +467,44 @@ extension LabSession {
         #expect(status.output.contains("1 host to reboot") && status.output.contains("reboot required (linux-image-6.1.0-99-amd64)"),
                 "gpucluster status: \(status.output) \(status.error)")
         _ = try exec("gpu02", "rm -f /run/reboot-required /run/reboot-required.pkgs && systemctl start gpucluster-updates.service")
+    }
+
+    /// gpu02's driver upgraded under a running system: the simulated library answers NVML's
+    /// real "Driver/library version mismatch" (18) to the restarted agent, whose metrics say
+    /// why with both versions, and the dashboard marks gpu02 "needs reboot" with them. Undone,
+    /// its GPUs come back.
+    func driverMismatchShows() throws {
+        let scenario = "/etc/gpucluster/lab-gpus.scenario"
+        let broke = try exec("gpu02", "cp \(scenario) /run/lab-gpus.scenario.ok && printf 'init_error 18\\nnvml 12.535.261.03\\n' >> \(scenario) "
+                             + "&& systemctl restart gpucluster-agent.service")
+        #expect(broke.status == 0, "\(broke.error)")
+        let expected = "gpucluster_gpu_driver_problem{reason=\"version_mismatch\",loaded_version=\"535.129.03\",library_version=\"535.261.03\"} 1"
+        var metrics = ""
+        for _ in 0..<20 {
+            metrics = try exec("gpu02", "curl -s -m 5 http://127.0.0.1:9855/metrics | grep -E '^gpucluster_(gpu_driver_problem|gpu_backend_up)'").output
+            if metrics.contains(expected) { break }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        #expect(metrics.contains(expected) && metrics.contains("gpucluster_gpu_backend_up{backend=\"nvml\"} 0"), "gpu02's agent: \(metrics)")
+        var board = ""
+        let reason = "needs reboot: driver 535.129.03 loaded, 535.261.03 installed"
+        for _ in 0..<20 {
+            board = try outside("curl -s -m 5 http://203.0.113.5:8080/").output
+            if board.contains(reason) { break }
+            Thread.sleep(forTimeInterval: 2)
+        }
+        let reboots = board.components(separatedBy: "data-reboot=\"1\"").count - 1
+        #expect(reboots == 1 && board.contains(reason), "the board marks gpu02 \"needs reboot\" with both versions (\(reboots) marked)")
+        let status = try admin("status (driver mismatch)", ["status", Self.spec], timeout: 60)
+        #expect(status.output.contains("1 host to reboot") && status.output.contains(reason), "gpucluster status: \(status.output)")
+        _ = try exec("gpu02", "cp /run/lab-gpus.scenario.ok \(scenario) && systemctl restart gpucluster-agent.service")
+        var back = ""
+        for _ in 0..<20 {
+            back = try exec("gpu02", "curl -s -m 5 http://127.0.0.1:9855/metrics | grep -E '^gpucluster_gpu_backend_up'").output
+            if back.contains(" 1") { break }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        #expect(back.contains("gpucluster_gpu_backend_up{backend=\"nvml\"} 1"), "gpu02's GPUs back after the fix: \(back)")
     }
 
     struct AuditReport: Decodable {

@@ -33,6 +33,14 @@ struct AlertRuleTests {
                    firing: [("up{job=\"gpucluster-agent\",\(n)}", "0x10")], quiet: [("up{job=\"gpucluster-agent\",\(n)}", "1x10")])
             + pair("GPUBackendDown", "7m", labels: ["node": "gpu01", "backend": "nvml", "severity": "critical"],
                    firing: [("gpucluster_gpu_backend_up{\(n),backend=\"nvml\"}", "0x10")], quiet: [("gpucluster_gpu_backend_up{\(n),backend=\"nvml\"}", "1x10")])
+            + pair("GPUDriverMismatch", "4m",
+                   labels: ["node": "gpu01", "reason": "version_mismatch", "loaded_version": "550.54.14", "library_version": "550.90.07", "severity": "critical"],
+                   firing: [("gpucluster_gpu_driver_problem{\(n),reason=\"version_mismatch\",loaded_version=\"550.54.14\",library_version=\"550.90.07\"}", "1x10")],
+                   quiet: [("gpucluster_gpu_driver_problem{\(n),reason=\"persistence_off\",loaded_version=\"550.54.14\",library_version=\"\"}", "1x10")])
+            + pair("GPUDriverProblem", "7m",
+                   labels: ["node": "gpu01", "reason": "fabric_manager_down", "loaded_version": "550.54.14", "severity": "warning"],
+                   firing: [("gpucluster_gpu_driver_problem{\(n),reason=\"fabric_manager_down\",loaded_version=\"550.54.14\",library_version=\"\"}", "1x10")],
+                   quiet: [("gpucluster_gpu_driver_problem{\(n),reason=\"version_mismatch\",loaded_version=\"550.54.14\",library_version=\"550.90.07\"}", "1x10")])
             + pair("GPULost", "3m", labels: gl.merging(["severity": "critical"]) { $1 },
                    firing: [("gpucluster_gpu_up{\(g)}", "0x5")], quiet: [("gpucluster_gpu_up{\(g)}", "1x5")])
             + pair("GPUsMissing", "7m", labels: ["node": "gpu01", "severity": "warning"],

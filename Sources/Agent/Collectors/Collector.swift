@@ -13,6 +13,7 @@ public enum Collectors {
     public static func standard(_ config: AgentConfig) -> [any Collector] {
         [
             GPUCollector(backend: config.gpuBackend),
+            DriverCollector(moduleVersionFile: config.driverVersionFile, fabricManagerExpected: config.fabricManager, procRoot: config.procRoot),
             GPUProcessCollector(inspector: ProcessInspector(procRoot: config.procRoot), passwdFile: config.passwdFile),
             SmartCollector(smartctl: config.smartctlPath, interval: config.smartInterval),
             BackupCollector(statePath: config.backupStatePath),

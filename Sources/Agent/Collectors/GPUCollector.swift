@@ -44,6 +44,7 @@ public struct GPUCollector: Collector {
             for (clock, mhz) in g.clocksMHz.sorted(by: { $0.key < $1.key }) { put(Metric.gpuClockHertz, mhz * 1_000_000, [("clock", clock)]) }
             for (clock, mhz) in g.maxClocksMHz.sorted(by: { $0.key < $1.key }) { put(Metric.gpuClockMaxHertz, mhz * 1_000_000, [("clock", clock)]) }
             put(Metric.gpuPerformanceState, g.performanceState.map { Double($0) })
+            put(Metric.gpuPersistenceMode, g.persistenceMode.map { $0 ? 1 : 0 })
             put(Metric.gpuEccErrorsTotal, g.eccCorrected.map { Double($0) }, [("type", "corrected")])
             put(Metric.gpuEccErrorsTotal, g.eccUncorrected.map { Double($0) }, [("type", "uncorrected")])
             if let r = g.remappedRows {
@@ -78,7 +79,7 @@ public struct GPUCollector: Collector {
         Metric.gpuUp, Metric.gpuMemoryTotalBytes, Metric.gpuMemoryUsedBytes, Metric.gpuMemoryReservedBytes,
         Metric.gpuUtilizationRatio, Metric.gpuMemoryUtilizationRatio, Metric.gpuTemperatureCelsius,
         Metric.gpuFanRatio, Metric.gpuPowerWatts, Metric.gpuPowerLimitWatts, Metric.gpuClockHertz,
-        Metric.gpuClockMaxHertz, Metric.gpuPerformanceState, Metric.gpuEccErrorsTotal, Metric.gpuRemappedRows,
+        Metric.gpuClockMaxHertz, Metric.gpuPerformanceState, Metric.gpuPersistenceMode, Metric.gpuEccErrorsTotal, Metric.gpuRemappedRows,
         Metric.gpuRemappedRowsPending, Metric.gpuRemappedRowsFailed, Metric.gpuThrottleActive,
         Metric.gpuProcesses,
     ]

@@ -39,8 +39,8 @@ enum BoardView {
             h += "<span class=\"node-problem\">\(HTML.escape(p))</span>"
         }
         // Which hosts need a reboot is asked every week: shown on the board, not only the node page.
-        if n.up, let u = n.host?.updates, u.rebootRequired == true {
-            h += "<span class=\"node-reboot\" data-reboot=\"1\" title=\"\(HTML.attr(u.summary ?? ""))\">needs reboot</span>"
+        if n.needsReboot {
+            h += "<span class=\"node-reboot\" data-reboot=\"1\" title=\"\(HTML.attr(n.rebootReason ?? ""))\">needs reboot</span>"
         }
         h += "</th><td><div class=\"cells\">"
         for g in n.gpus { h += cell(g, now: now) }

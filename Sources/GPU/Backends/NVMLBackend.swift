@@ -63,7 +63,9 @@ public final class NVMLBackend: GPUBackend, @unchecked Sendable {
         if !s.initialized {
             let rc = api.initialize()
             guard rc == NVML_SUCCESS else {
-                return GPUCollection(backend: name, backendUp: false, error: "nvmlInit: \(api.errorString(rc))")
+                var c = GPUCollection(backend: name, backendUp: false, error: "nvmlInit: \(api.errorString(rc))")
+                c.driver = driverProblem(initError: rc)
+                return c
             }
             s.initialized = true
             var set: nvmlEventSet_t?
@@ -104,6 +106,20 @@ public final class NVMLBackend: GPUBackend, @unchecked Sendable {
         return c
     }
 
+    /// What a failed init says about the driver. On a mismatch the library still names its own
+    /// version (NVML's version string), which is the installed driver.
+    private func driverProblem(initError rc: nvmlReturn_t) -> DriverHealth? {
+        switch rc {
+        case NVML_ERROR_LIB_RM_VERSION_MISMATCH:
+            let v = api.systemGetNVMLVersion.flatMap { f in api.string { f($0, $1) } }
+            return DriverHealth(problems: [.versionMismatch], libraryVersion: v.flatMap(DriverHealth.libraryVersion(fromNVMLVersion:)))
+        case NVML_ERROR_DRIVER_NOT_LOADED:
+            return DriverHealth(problems: [.moduleNotLoaded])
+        default:
+            return nil
+        }
+    }
+
     private func readDevice(index: Int, _ s: inout State) -> GPUReading {
         var dev: nvmlDevice_t?
         var r = GPUReading(index: index, uuid: "", name: "")
@@ -137,6 +153,10 @@ public final class NVMLBackend: GPUBackend, @unchecked Sendable {
             var m2 = nvmlMemory_v2_t()
             m2.version = UInt32(MemoryLayout<nvmlMemory_v2_t>.size) | (2 << 24)
             if check(v2(dev, &m2)) { r.memoryReservedBytes = m2.reserved }
+        }
+        if let f = api.deviceGetPersistenceMode {
+            var mode: Int32 = 0
+            if check(f(dev, &mode)) { r.persistenceMode = mode != 0 }
         }
         var util = nvmlUtilization_t()
         if check(api.deviceGetUtilizationRates(dev, &util)) {
@@ -277,6 +297,8 @@ struct NVMLAPI: @unchecked Sendable {
     let errorStringFn: (@convention(c) (nvmlReturn_t) -> UnsafePointer<CChar>?)?
     let systemGetDriverVersion: StrFn
     let systemGetCudaDriverVersion: (@convention(c) (UnsafeMutablePointer<Int32>?) -> nvmlReturn_t)?
+    let systemGetNVMLVersion: StrFn?
+    let deviceGetPersistenceMode: (@convention(c) (nvmlDevice_t?, UnsafeMutablePointer<Int32>?) -> nvmlReturn_t)?
     let deviceGetCount: @convention(c) (UnsafeMutablePointer<UInt32>?) -> nvmlReturn_t
     let deviceGetHandleByIndex: @convention(c) (UInt32, UnsafeMutablePointer<nvmlDevice_t?>?) -> nvmlReturn_t
     let deviceGetIndex: DevU32Fn?
@@ -333,6 +355,8 @@ struct NVMLAPI: @unchecked Sendable {
         errorStringFn = sym("nvmlErrorString")
         systemGetDriverVersion = driver
         systemGetCudaDriverVersion = sym("nvmlSystemGetCudaDriverVersion_v2", "nvmlSystemGetCudaDriverVersion")
+        systemGetNVMLVersion = sym("nvmlSystemGetNVMLVersion")
+        deviceGetPersistenceMode = sym("nvmlDeviceGetPersistenceMode")
         deviceGetCount = count
         deviceGetHandleByIndex = byIndex
         deviceGetIndex = sym("nvmlDeviceGetIndex")

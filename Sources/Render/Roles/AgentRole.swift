@@ -108,7 +108,7 @@ public enum AgentUnit {
     /// Connections the proxy forwards at once (the agent caps its own at 2,048 too).
     public static let maxConnections = 2048
 
-    public static let execStartTemplate = "ExecStart=/usr/local/bin/gpucluster-agent --unix-socket \(socketPath) --interval {{ agent_interval }} --smart-interval 10{{ (' --expected-gpus ' ~ gpucluster_expected_gpus) if gpucluster_expected_gpus is defined else '' }}{{ (' --backup-state ' ~ gpucluster_backup_state) if gpucluster_backup_state is defined else '' }}"
+    public static let execStartTemplate = "ExecStart=/usr/local/bin/gpucluster-agent --unix-socket \(socketPath) --interval {{ agent_interval }} --smart-interval 10{{ (' --expected-gpus ' ~ gpucluster_expected_gpus) if gpucluster_expected_gpus is defined else '' }}{{ (' --backup-state ' ~ gpucluster_backup_state) if gpucluster_backup_state is defined else '' }}{{ ' --fabric-manager' if nvidia_driver_nvswitch | default(false) else '' }}"
 
     public static let template = """
     # {{ ansible_managed }}
