@@ -44,7 +44,8 @@ public enum AnsibleEvent: Sendable, Equatable {
                 let result = AnsibleEvent.hostResult(host: host, task: taskName, outcome: outcome, changed: (r["changed"] as? Bool) ?? false,
                                                      message: Self.message(r), diff: Self.diffText(r["diff"]))
                 // Only `debug` results carry `_ansible_verbose_always`: its msg is meant to be read.
-                if outcome == .ok, (r["_ansible_verbose_always"] as? Bool) == true, let msg = r["msg"] as? String, !msg.isEmpty {
+                if outcome == .ok, (r["_ansible_verbose_always"] as? Bool) == true, let msg = r["msg"] as? String, !msg.isEmpty,
+                   msg != "All assertions passed" {
                     return [result, .note(host: host, message: String(msg.prefix(500)))]
                 }
                 return [result]

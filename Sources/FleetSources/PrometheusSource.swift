@@ -78,6 +78,16 @@ public final class PrometheusSource: ClusterSource {
                 xids[k, default: []].append("XID \(x) (\(FatalXID.catalogue[code] ?? "error"))")
             }
         }
+        // The driver stack, per node: one sample per problem, the versions as labels.
+        var drivers: [String: DriverHealth] = [:]
+        for s in a[q.driverProblems] ?? [] {
+            guard let node = s.node, let reason = s.labels["reason"].flatMap(DriverHealth.Problem.init(rawValue:)) else { continue }
+            var d = drivers[node] ?? DriverHealth()
+            if !d.problems.contains(reason) { d.problems.append(reason) }
+            d.loadedVersion = d.loadedVersion ?? s.labels["loaded_version"].flatMap { $0.isEmpty ? nil : $0 }
+            d.libraryVersion = d.libraryVersion ?? s.labels["library_version"].flatMap { $0.isEmpty ? nil : $0 }
+            drivers[node] = d
+        }
         var gpusOf: [String: [GPUObservation]] = [:]
         for s in a[q.info] ?? [] {
             guard let k = s.gpuKey else { continue }
@@ -101,11 +111,13 @@ public final class PrometheusSource: ClusterSource {
                 let result: Result<NodeObservation, FetchProblem>
                 if let u = up[t.name], u > 0 {
                     let backendUp = (backend[t.name] ?? 0) > 0
-                    result = .success(NodeObservation(
+                    var o = NodeObservation(
                         name: t.name, expectedGPUs: t.expectedGPUs ?? expected[t.name].flatMap(ObservationBounds.int), tags: t.tags,
                         reachable: true, lastSeen: seen[t.name] ?? now, backendUp: backendUp,
                         backendError: backendUp ? nil : "the agent reports no working GPU backend",
-                        gpus: (gpusOf[t.name] ?? []).sorted { $0.index < $1.index }))
+                        gpus: (gpusOf[t.name] ?? []).sorted { $0.index < $1.index })
+                    o.driver = drivers[t.name]
+                    result = .success(o)
                 } else {
                     result = .failure(FetchProblem(message: up[t.name] == nil ? "not scraped by Prometheus" : "Prometheus cannot scrape the agent"))
                 }

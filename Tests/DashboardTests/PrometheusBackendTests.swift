@@ -27,6 +27,7 @@ struct PrometheusBackendTests {
         a.processes = [.init(gpu: 0, pid: sleepers.pids[0], usedMiB: 4900), .init(gpu: 3, pid: sleepers.pids[1], usedMiB: 100)]
         a.gpus[3].memoryUsedMiB = 100
         a.gpus[3].utilization = [88]
+        a.gpus[2].persistence = false             // the driver stack: persistence off (a warning, still free)
         var b = SimScenario.uniform(count: 2, seed: "0002")   // the spec expects 8: six are missing
         b.gpus[1].lost = true
         let instA = try SimLibrary.instance(a.text), instB = try SimLibrary.instance(b.text)
@@ -85,6 +86,9 @@ struct PrometheusBackendTests {
         let lost = try FaultTests.snapshot(embedded).nodes.first { $0.name == "gpu02" }?.gpus[1]
         #expect(lost?.state == .down, "a lost GPU is down (NVML cannot read a lost GPU's UUID, so match by index)")
         #expect(left.values.filter { $0.state == .down }.count == 1 + 6 + 4 + 2, "lost + missing + two unreachable nodes")
+        // The driver stack's problem reaches both views (Prometheus from the problem's labels).
+        let problems = try [embedded, viaProm].map { try FaultTests.snapshot($0).nodes.first { $0.name == "gpu01" }?.driver?.problems }
+        #expect(problems == [[.persistenceOff], [.persistenceOff]], "\(problems)")
 
         // Prometheus stops: the page still renders fast, says so, and /healthz fails.
         prom?.stop()

@@ -143,6 +143,18 @@ final class LabSession: @unchecked Sendable {
         try Tools.run(Binary.gpucluster, ["lab", "exec"] + lab + [host, "--", "/bin/sh", "-c", command], timeout: 60)
     }
 
+    /// Runs `read` until `until` holds or `tries` runs are done (bounded, never a busy loop), and
+    /// returns the last answer.
+    func poll(_ tries: Int, every seconds: Double, until: (String) -> Bool, _ read: () throws -> String) rethrows -> String {
+        var last = ""
+        for attempt in 0..<tries {
+            last = try read()
+            if until(last) { break }
+            if attempt < tries - 1 { Thread.sleep(forTimeInterval: seconds) }
+        }
+        return last
+    }
+
     /// From the public network's `outside` host (no route beyond the lab).
     func outside(_ cmd: String) throws -> Tools.Result { try exec("outside", cmd) }
 
@@ -229,7 +241,7 @@ extension LabSession {
     /// the kernel module's build and load skipped, with the role's message, and nothing installed.
     func driverStackInContainer() throws {
         let notes = firstApplyNotes["gpu01"] ?? []
-        #expect(notes.contains { $0.contains("NVIDIA kernel module build and load skipped") && $0.contains("systemd-nspawn container") },
+        #expect(notes.contains { $0.contains("NVIDIA kernel module build and load skipped") && $0.contains("is a container") },
                 "the driver role's message on gpu01: \(notes)")
         let r = try exec("gpu01", "cat /etc/apt/sources.list.d/gpucluster-nvidia-debian.sources; apt-cache policy nvidia-driver; "
                          + "echo '== holds'; apt-mark showhold; echo '== blacklist'; apt-config dump Unattended-Upgrade::Package-Blacklist; "
@@ -479,30 +491,19 @@ extension LabSession {
                              + "&& systemctl restart gpucluster-agent.service")
         #expect(broke.status == 0, "\(broke.error)")
         let expected = "gpucluster_gpu_driver_problem{reason=\"version_mismatch\",loaded_version=\"535.129.03\",library_version=\"535.261.03\"} 1"
-        var metrics = ""
-        for _ in 0..<20 {
-            metrics = try exec("gpu02", "curl -s -m 5 http://127.0.0.1:9855/metrics | grep -E '^gpucluster_(gpu_driver_problem|gpu_backend_up)'").output
-            if metrics.contains(expected) { break }
-            Thread.sleep(forTimeInterval: 1)
+        let metrics = try poll(20, every: 1, until: { $0.contains(expected) }) {
+            try exec("gpu02", "curl -s -m 5 http://127.0.0.1:9855/metrics | grep -E '^gpucluster_(gpu_driver_problem|gpu_backend_up)'").output
         }
         #expect(metrics.contains(expected) && metrics.contains("gpucluster_gpu_backend_up{backend=\"nvml\"} 0"), "gpu02's agent: \(metrics)")
-        var board = ""
         let reason = "needs reboot: driver 535.129.03 loaded, 535.261.03 installed"
-        for _ in 0..<20 {
-            board = try outside("curl -s -m 5 http://203.0.113.5:8080/").output
-            if board.contains(reason) { break }
-            Thread.sleep(forTimeInterval: 2)
-        }
+        let board = try poll(20, every: 2, until: { $0.contains(reason) }) { try outside("curl -s -m 5 http://203.0.113.5:8080/").output }
         let reboots = board.components(separatedBy: "data-reboot=\"1\"").count - 1
         #expect(reboots == 1 && board.contains(reason), "the board marks gpu02 \"needs reboot\" with both versions (\(reboots) marked)")
         let status = try admin("status (driver mismatch)", ["status", Self.spec], timeout: 60)
         #expect(status.output.contains("1 host to reboot") && status.output.contains(reason), "gpucluster status: \(status.output)")
         _ = try exec("gpu02", "cp /run/lab-gpus.scenario.ok \(scenario) && systemctl restart gpucluster-agent.service")
-        var back = ""
-        for _ in 0..<20 {
-            back = try exec("gpu02", "curl -s -m 5 http://127.0.0.1:9855/metrics | grep -E '^gpucluster_gpu_backend_up'").output
-            if back.contains(" 1") { break }
-            Thread.sleep(forTimeInterval: 1)
+        let back = try poll(20, every: 1, until: { $0.contains("} 1") }) {
+            try exec("gpu02", "curl -s -m 5 http://127.0.0.1:9855/metrics | grep -E '^gpucluster_gpu_backend_up'").output
         }
         #expect(back.contains("gpucluster_gpu_backend_up{backend=\"nvml\"} 1"), "gpu02's GPUs back after the fix: \(back)")
     }

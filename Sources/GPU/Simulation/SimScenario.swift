@@ -30,6 +30,8 @@ public struct SimScenario: Sendable, Equatable {
         /// XID code and when it fires (ms after the scenario loads).
         public var xid: (code: Int, afterMs: Int)?
         public var slowMs = 0
+        /// NVML's persistence mode (on, as the driver role leaves it).
+        public var persistence = true
 
         public init(uuid: String, name: String, memoryTotalMiB: Int) {
             self.uuid = uuid; self.name = name; self.memoryTotalMiB = memoryTotalMiB
@@ -64,6 +66,11 @@ public struct SimScenario: Sendable, Equatable {
 
     public var driverVersion = "535.129.03"
     public var cudaVersion = 12020
+    /// The library's own version ("12.535.129.03" when nil); after a driver upgrade without a
+    /// reboot it is the new driver's while the loaded module is the old one.
+    public var nvmlVersion: String?
+    /// nvmlInit fails with this code: 18 is the driver/library version mismatch, 9 no module.
+    public var initError: Int32?
     public var gpus: [GPU] = []
     public var migs: [MIG] = []
     public var processes: [Process] = []
@@ -83,6 +90,8 @@ public struct SimScenario: Sendable, Equatable {
     /// The file the library reads.
     public var text: String {
         var out = "# gpucluster simulated NVML scenario\ndriver \(driverVersion)\ncuda \(cudaVersion)\n"
+        if let v = nvmlVersion { out += "nvml \(String(v.unicodeScalars.filter { $0.value > 0x20 && $0.value < 0x7f }.prefix(64)))\n" }
+        if let e = initError { out += "init_error \(e)\n" }
         for g in gpus { out += g.line + "\n" }
         for m in migs {
             out += "mig gpu=\(m.gpu) uuid=\(q(m.uuid)) profile=\(q(m.profile)) memory_total_mib=\(m.memoryTotalMiB) "
@@ -118,6 +127,7 @@ extension SimScenario.GPU {
         if let ms = lostAfterMs { l += " lost_after_ms=\(ms)" }
         if let x = xid { l += " xid=\(x.code)@\(x.afterMs)" }
         if slowMs > 0 { l += " slow_ms=\(slowMs)" }
+        if !persistence { l += " persistence=0" }
         return l
     }
 }

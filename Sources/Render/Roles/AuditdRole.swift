@@ -12,7 +12,7 @@ struct AuditdRole: AnsibleRole {
             - name: Say why auditd is left out in a container
               ansible.builtin.debug:
                 msg: >-
-                  auditd skipped: this host is a {{ ansible_virtualization_type }} container, and the kernel's audit
+                  auditd skipped: this host is a container ({{ ansible_virtualization_type }}), and the kernel's audit
                   belongs to the machine it runs on (sudo's log lines still reach the log sink)
               when: ansible_virtualization_role == 'guest' and ansible_virtualization_type in auditd_container_types
 

@@ -36,7 +36,7 @@ struct NvidiaDriverRole: AnsibleRole {
             - name: Say what a container leaves to the machine
               ansible.builtin.debug:
                 msg: >-
-                  NVIDIA kernel module build and load skipped: this host is a {{ ansible_virtualization_type }} container,
+                  NVIDIA kernel module build and load skipped: this host is a container ({{ ansible_virtualization_type }}),
                   and the module belongs to the machine it runs on. The repository, the pin, the hold and the package set
                   (resolved by apt's simulation) are set up as on a GPU server.
               when: not nvidia_driver_on_metal
@@ -134,9 +134,11 @@ struct NvidiaDriverRole: AnsibleRole {
                 update_cache: true
               when: nvidia_driver_policy.stdout is not search('Candidate:\\\\s+' ~ nvidia_driver_version_regex[1:])
 
+            # Holds are ignored here: the simulation asks what the set is (held packages not yet
+            # installed, as in a container, would otherwise make it unresolvable), not what apt may move.
             - name: Resolve the driver's package set (apt's simulation)
               ansible.builtin.command:  # noqa: command-instead-of-module
-                cmd: apt-get install --simulate --no-install-recommends {{ nvidia_driver_install | join(' ') }}
+                cmd: "{{ nvidia_driver_simulate }}"
               register: nvidia_driver_resolved
               changed_when: false
               check_mode: false
@@ -162,20 +164,19 @@ struct NvidiaDriverRole: AnsibleRole {
                 ansible_facts.packages[nvidia_driver_main_package][0].version is not match(nvidia_driver_version_regex)
               notify: Reboot for the new driver
 
+            # What apt would install with the driver (nothing, once it is installed), what is
+            # installed, and the role's own list: every NVIDIA package among them is held.
             - name: Hold the driver's packages (apt and unattended-upgrades leave them alone)
               ansible.builtin.shell:
                 executable: /bin/bash
                 cmd: >-
                   set -o pipefail;
-                  wanted=$( { printf '%s\\n' {{ nvidia_driver_hold_names | map('quote') | join(' ') }};
+                  wanted=$( { printf '%s\\n' {{ nvidia_driver_install | map('quote') | join(' ') }};
+                  {{ nvidia_driver_simulate }} | awk '/^Inst / {print $2}';
                   dpkg-query -W -f '${db:Status-Abbrev} ${Package}\\n' | awk '$1 ~ /^.i/ {print $2}'; }
                   | grep -E '{{ nvidia_driver_held_pattern }}' | sort -u);
                   new=$(comm -23 <(printf '%s\\n' "$wanted") <(apt-mark showhold | sort -u) | sed '/^$/d');
                   if [ -z "$new" ]; then echo "all held"; else apt-mark hold $new; fi
-              vars:
-                nvidia_driver_hold_names: >-
-                  {{ nvidia_driver_install + (nvidia_driver_resolved.stdout_lines | select('match', '^Inst ')
-                  | map('regex_replace', '^Inst (\\\\S+).*$', '\\\\1') | list) }}
               register: nvidia_driver_hold
               changed_when: nvidia_driver_hold.stdout != 'all held'
 
@@ -233,6 +234,8 @@ struct NvidiaDriverRole: AnsibleRole {
             nvidia_driver_install: >-
               {{ nvidia_driver_packages + (nvidia_driver_nvswitch | ternary([nvidia_driver_fabric_manager], []))
               + [nvidia_driver_on_metal | ternary('linux-headers-' ~ ansible_kernel, 'linux-headers-amd64')] }}
+            # What apt would install with the driver, holds ignored (see the tasks).
+            nvidia_driver_simulate: "apt-get install --simulate --no-install-recommends -o APT::Ignore-Hold=true {{ nvidia_driver_install | map('quote') | join(' ') }}"
             # apt's version pattern for the pin, and the same as a regular expression.
             nvidia_driver_pin_version: "\(g.pinVersion)"
             nvidia_driver_version_regex: '\(versionRegex)'
