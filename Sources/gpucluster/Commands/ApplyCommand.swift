@@ -37,6 +37,29 @@ struct PlaybookOptions: ParsableArguments {
     }
 }
 
+/// How Ansible reaches the hosts, for `apply` and `drift` alike (check mode behaves the same
+/// under Mitogen: the lab's drift steps run under it).
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "How Ansible reaches the hosts: auto (Mitogen when installed, else linear), mitogen, or linear (Ansible's own).")
+    var strategy: ConnectionStrategy = .auto
+    @Option(help: "Hosts worked on at once (default: ansible.cfg's, every host up to 50).") var forks: Int?
+
+    func validate() throws {
+        if let f = forks, !(1...500).contains(f) { throw ValidationError("--forks must be 1…500") }
+    }
+
+    /// The runner with the chosen strategy's environment; says on stderr when it fell back.
+    func configure(_ runner: inout PlaybookRunner, command: String) throws {
+        let chosen: (env: [String: String], note: String?)
+        do { chosen = try strategy.environment(ansiblePlaybook: runner.ansiblePlaybook) } catch {
+            throw ValidationError("--strategy mitogen: \(error)")
+        }
+        if let note = chosen.note { printError("\(command): \(note)") }
+        runner.extraEnvironment.merge(chosen.env) { $1 }
+        if let forks { runner.extraEnvironment["ANSIBLE_FORKS"] = String(forks) }
+    }
+}
+
 struct ApplyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
@@ -46,23 +69,11 @@ struct ApplyCommand: ParsableCommand {
     @OptionGroup var options: PlaybookOptions
     @Flag(help: "Check mode: change nothing (see also `gpucluster drift`).") var check = false
     @Flag(help: "Print the per-host summary as JSON on stdout (progress stays on stderr).") var json = false
-    @Option(help: "How Ansible reaches the hosts: auto (Mitogen when installed, else linear), mitogen, or linear (Ansible's own).")
-    var strategy: ConnectionStrategy = .auto
-    @Option(help: "Hosts worked on at once (default: ansible.cfg's, every host up to 50).") var forks: Int?
-
-    func validate() throws {
-        if let f = forks, !(1...500).contains(f) { throw ValidationError("--forks must be 1…500") }
-    }
+    @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
         var runner = try options.runner(check: check, diff: false)
-        let chosen: (env: [String: String], note: String?)
-        do { chosen = try strategy.environment(ansiblePlaybook: runner.ansiblePlaybook) } catch {
-            throw ValidationError("--strategy mitogen: \(error)")
-        }
-        if let note = chosen.note { printError("apply: \(note)") }
-        runner.extraEnvironment.merge(chosen.env) { $1 }
-        if let forks { runner.extraEnvironment["ANSIBLE_FORKS"] = String(forks) }
+        try connection.configure(&runner, command: "apply")
         let tasks = runner.listTasks()
         let progress = PlaybookProgress(total: tasks?.count)
         let result = try runner.run(tasks: tasks) { e, state in progress.lines(e, state).forEach(printError) }
@@ -83,9 +94,11 @@ struct DriftCommand: ParsableCommand {
         """)
 
     @OptionGroup var options: PlaybookOptions
+    @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
-        let runner = try options.runner(check: true, diff: true)
+        var runner = try options.runner(check: true, diff: true)
+        try connection.configure(&runner, command: "drift")
         let result = try runner.run { e, _ in
             if case .hostResult(let host, let task, .failed, _, let message, _) = e { printError("\(host): \(task) failed: \(TerminalText.printable(message ?? ""))") }
         }
