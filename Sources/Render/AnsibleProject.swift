@@ -85,10 +85,16 @@ public enum AnsibleProject {
 
     """
 
+    /// The facts the roles read: the release, kernel and service manager (`min`) and whether the
+    /// host is a container (`virtual`). Hardware and network facts (mounts, devices, every
+    /// interface) are the slow part of gathering and no role uses them; packages come from
+    /// `package_facts` in `base`.
+    static let gatherSubset = "['!all', 'virtual']"
+
     static func siteYML(_ spec: ClusterSpec) -> String {
         var s = header + "---\n"
         for play in Assignment.plays(spec) {
-            s += "- name: \(play.name)\n  hosts: \(play.hosts)\n  become: true\n  roles:\n"
+            s += "- name: \(play.name)\n  hosts: \(play.hosts)\n  become: true\n  gather_subset: \(gatherSubset)\n  roles:\n"
             for r in play.roles { s += "    - \(r)\n" }
         }
         return s

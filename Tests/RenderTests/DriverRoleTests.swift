@@ -68,6 +68,8 @@ struct DriverRoleTests {
         try RenderTests.jinja(project, host: "gpu02", "roles/nvidia_driver/templates/gpucluster-nvidia.pref.j2", into: "\(out)/preferences.d/gpucluster-nvidia")
         let pref = try String(contentsOfFile: "\(out)/preferences.d/gpucluster-nvidia", encoding: .utf8)
         #expect(pref.contains("Pin: version 550.90.07-*\nPin-Priority: 1001\n"))
+        // The same pin holds the fabric manager at the driver's version (its name says nvidia).
+        #expect(pref.contains("Package: /nvidia/ ") && GPUStack.heldNamePattern.contains("nvidia"))
         try RenderTests.jinja(project, host: "gpu02", "roles/nvidia_driver/templates/53gpucluster-nvidia.j2", into: "\(out)/53gpucluster-nvidia")
         if let aptCache = Tools.find("apt-cache"), let aptConfig = Tools.find("apt-config") {
             let policy = try Tools.run(aptCache, ["-o", "Dir::Etc::PreferencesParts=\(out)/preferences.d", "policy"])
