@@ -25,7 +25,6 @@ public struct DriverCollector: Collector {
         if case .success(let data) = SmallFile.read(moduleVersionFile, max: 4096) {
             d.loadedVersion = DriverHealth.moduleVersion(fromProcText: String(decoding: data, as: UTF8.self))
         }
-        if d.libraryVersion.map(DriverHealth.isVersion) == false { d.libraryVersion = nil }
         d.persistenceOffGPUs = s.gpu.gpus.filter { $0.up && $0.persistenceMode == false }.map(\.index)
         if !d.persistenceOffGPUs.isEmpty { d.problems.append(.persistenceOff) }
         d.fabricManagerExpected = fabricManagerExpected

@@ -164,19 +164,22 @@ struct NvidiaDriverRole: AnsibleRole {
                 ansible_facts.packages[nvidia_driver_main_package][0].version is not match(nvidia_driver_version_regex)
               notify: Reboot for the new driver
 
-            # What apt would install with the driver (nothing, once it is installed), what is
-            # installed, and the role's own list: every NVIDIA package among them is held.
+            # What apt's simulation would install with the driver (nothing, once it is installed),
+            # what is installed, and the role's own list: every NVIDIA package among them is held.
             - name: Hold the driver's packages (apt and unattended-upgrades leave them alone)
               ansible.builtin.shell:
                 executable: /bin/bash
                 cmd: >-
                   set -o pipefail;
                   wanted=$( { printf '%s\\n' {{ nvidia_driver_install | map('quote') | join(' ') }};
-                  {{ nvidia_driver_simulate }} | awk '/^Inst / {print $2}';
+                  printf '%s\\n' "$RESOLVED" | awk '/^Inst / {print $2}';
                   dpkg-query -W -f '${db:Status-Abbrev} ${Package}\\n' | awk '$1 ~ /^.i/ {print $2}'; }
                   | grep -E '{{ nvidia_driver_held_pattern }}' | sort -u);
                   new=$(comm -23 <(printf '%s\\n' "$wanted") <(apt-mark showhold | sort -u) | sed '/^$/d');
                   if [ -z "$new" ]; then echo "all held"; else apt-mark hold $new; fi
+              environment:
+                # apt's simulation above (once per run), read as data: never part of the command.
+                RESOLVED: "{{ nvidia_driver_resolved.stdout }}"
               register: nvidia_driver_hold
               changed_when: nvidia_driver_hold.stdout != 'all held'
 
@@ -234,7 +237,7 @@ struct NvidiaDriverRole: AnsibleRole {
             nvidia_driver_install: >-
               {{ nvidia_driver_packages + (nvidia_driver_nvswitch | ternary([nvidia_driver_fabric_manager], []))
               + [nvidia_driver_on_metal | ternary('linux-headers-' ~ ansible_kernel, 'linux-headers-amd64')] }}
-            # What apt would install with the driver, holds ignored (see the tasks).
+            # What apt would install with the driver, holds ignored (see the task).
             nvidia_driver_simulate: "apt-get install --simulate --no-install-recommends -o APT::Ignore-Hold=true {{ nvidia_driver_install | map('quote') | join(' ') }}"
             # apt's version pattern for the pin, and the same as a regular expression.
             nvidia_driver_pin_version: "\(g.pinVersion)"
