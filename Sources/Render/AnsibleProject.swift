@@ -88,7 +88,7 @@ public enum AnsibleProject {
     /// The facts the roles read: the release, kernel and service manager (`min`) and whether the
     /// host is a container (`virtual`). Hardware and network facts (mounts, devices, every
     /// interface) are the slow part of gathering and no role uses them; packages come from
-    /// `package_facts` in `base`.
+    /// one `dpkg-query` in `base` (`gpucluster_installed`).
     static let gatherSubset = "['!all', 'virtual']"
 
     static func siteYML(_ spec: ClusterSpec) -> String {
@@ -142,6 +142,9 @@ public enum AnsibleProject {
             ("gpucluster_projects", projects),
             ("gpucluster_home_mode", .string(spec.security.homeMode.value == 0o750 ? "0750" : "0700")),
             ("gpucluster_umask", .string(spec.security.umask.value == 0o077 ? "077" : "027")),
+            // What is installed, name → version: base's one dpkg-query, read by every role's
+            // install condition (empty when base did not run, e.g. --tags: everything installs).
+            ("gpucluster_installed", .string("{{ base_installed.stdout | default('{}') | from_json }}")),
             ("gpucluster_hosts", .list(hosts.compactMap { h in
                 h.managementAddress.map { .map([("name", .string(h.host.name.value)), ("address", .string($0))]) }
             })),
@@ -215,6 +218,7 @@ public enum AnsibleProject {
         let h = assigned.host
         var pairs: [(String, YAMLValue)] = []
         if let a = assigned.managementAddress { pairs.append(("ansible_host", .string(a))) }
+        pairs.append(("base_packages", .list(HostPackages.mainPlay(assigned, spec).map { .string($0) })))
         if let g = h.gpus?.value { pairs.append(("gpucluster_expected_gpus", .int(g))) }
         // An NVSwitch system gets the fabric manager (the driver role), and the agent watches it.
         if h.has(.compute), h.nvswitch?.value == true { pairs.append(("nvidia_driver_nvswitch", .bool(true))) }

@@ -13,7 +13,7 @@ struct AlertmanagerRole: AnsibleRole {
                 state: present
                 update_cache: true
                 cache_valid_time: 3600
-              when: "'prometheus-alertmanager' not in ansible_facts.packages | default({})"
+              when: "'prometheus-alertmanager' not in gpucluster_installed"
 
             - name: Route every alert to gpucluster notify
               ansible.builtin.template:

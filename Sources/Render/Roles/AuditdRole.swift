@@ -22,7 +22,7 @@ struct AuditdRole: AnsibleRole {
                 state: present
                 update_cache: true
                 cache_valid_time: 3600
-              when: auditd_applies and auditd_packages | reject('in', ansible_facts.packages | default({})) | list | length > 0
+              when: auditd_applies and auditd_packages | reject('in', gpucluster_installed) | list | length > 0
 
             - name: Audit rules for sudo, identity files, sudoers and sshd
               ansible.builtin.template:

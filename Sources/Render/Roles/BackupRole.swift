@@ -15,7 +15,7 @@ struct BackupRole: AnsibleRole {
                 state: present
                 update_cache: true
                 cache_valid_time: 3600
-              when: "['rsync', 'openssh-client'] | reject('in', ansible_facts.packages | default({})) | list | length > 0"
+              when: "['rsync', 'openssh-client'] | reject('in', gpucluster_installed) | list | length > 0"
 
             - name: Create the snapshot folder (root only)
               ansible.builtin.file:

@@ -6,14 +6,13 @@ struct BaseRole: AnsibleRole {
 
     func files(_ spec: ClusterSpec) -> [RenderedFile] {
         role(tasks: """
+            # Debian's way (/etc/hostname and `hostname`), not hostnamectl: its D-Bus call to
+            # systemd-hostnamed waits up to 25 s for the service to start on a busy host, even
+            # when nothing changes (seen as 30 s no-change applies in the lab).
             - name: Set the host name
               ansible.builtin.hostname:
                 name: "{{ inventory_hostname }}"
-              # hostnamectl asks systemd-hostnamed over D-Bus, which can time out on a busy host.
-              register: base_hostname
-              retries: 2
-              delay: 5
-              until: base_hostname is succeeded
+                use: debian
 
             - name: Write /etc/hosts with every cluster host
               ansible.builtin.template:
@@ -23,22 +22,30 @@ struct BaseRole: AnsibleRole {
                 group: root
                 mode: "0644"
 
-            # apt is the slowest module to start (it loads the package cache): every role's
-            # install task runs only when one of its packages is missing.
+            # apt's own reading (package_facts) loads the whole package cache: seconds per host
+            # once the driver's pins are in place. dpkg's database says the same in milliseconds,
+            # as `gpucluster_installed` (name → version). Every role's install task runs only
+            # when one of its packages is missing.
             - name: Read which packages are installed
-              ansible.builtin.package_facts:
-                manager: apt
-              # Without python3-apt this fails; every install task then simply runs (and the
-              # apt module installs python3-apt).
-              failed_when: false
+              ansible.builtin.shell:
+                executable: /bin/bash
+                cmd: >-
+                  set -o pipefail;
+                  dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\\n'
+                  | awk 'BEGIN {printf "{"} $1 ~ /^.i/ {printf "%s\\"%s\\": \\"%s\\"", sep, $2, $3; sep = ", "} END {print "}"}'
+              register: base_installed
+              changed_when: false
+              check_mode: false
 
-            - name: Install the base packages
+            # What every role of the main play needs here, in one apt run (`base_packages`,
+            # host vars): a task per role cost a round trip per host on every run.
+            - name: Install the packages this host's roles need
               ansible.builtin.apt:
                 name: "{{ base_packages }}"
                 state: present
                 update_cache: true
                 cache_valid_time: 3600
-              when: base_packages | reject('in', ansible_facts.packages | default({})) | list | length > 0
+              when: base_packages | reject('in', gpucluster_installed) | list | length > 0
 
             # The time zone as Debian's tzdata keeps it (two files), not through timedatectl:
             # its D-Bus call can time out on a busy host and then reads as a change.
@@ -71,12 +78,6 @@ struct BaseRole: AnsibleRole {
             # Container kinds (Ansible's virtualization facts) that share the host's clock:
             # chrony cannot set it there (systemd skips it), so it is not asked to run.
             base_container_types: \(Roles.containerTypes)
-            base_packages:
-              - chrony
-              - python3
-              - rsync
-              - smartmontools
-              - ufw
 
             """,
              templates: [("hosts.j2", """

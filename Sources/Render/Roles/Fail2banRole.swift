@@ -18,7 +18,7 @@ struct Fail2banRole: AnsibleRole {
                 state: present
                 update_cache: true
                 cache_valid_time: 3600
-              when: fail2ban_packages | reject('in', ansible_facts.packages | default({})) | list | length > 0
+              when: fail2ban_packages | reject('in', gpucluster_installed) | list | length > 0
 
             - name: Throttle password guessing on SSH, never the admin networks
               ansible.builtin.template:

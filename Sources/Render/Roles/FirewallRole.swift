@@ -9,14 +9,6 @@ struct FirewallRole: AnsibleRole {
 
     func files(_ spec: ClusterSpec) -> [RenderedFile] {
         role(tasks: """
-            - name: Install ufw
-              ansible.builtin.apt:
-                name: ufw
-                state: present
-                update_cache: true
-                cache_valid_time: 3600
-              when: "'ufw' not in ansible_facts.packages | default({})"
-
             - name: Install the rollback script
               ansible.builtin.copy:
                 src: gpucluster-firewall-revert

@@ -8,16 +8,6 @@ struct NFSRole: AnsibleRole {
 
     func files(_ spec: ClusterSpec) -> [RenderedFile] {
         role(tasks: """
-            - name: Install the NFS server
-              ansible.builtin.apt:
-                name: nfs-kernel-server
-                state: present
-                update_cache: true
-                cache_valid_time: 3600
-              when:
-                - inventory_hostname in groups['\(Assignment.group(.nfsServer))']
-                - "'nfs-kernel-server' not in ansible_facts.packages | default({})"
-
             - name: NFSv4 only
               ansible.builtin.copy:
                 dest: /etc/nfs.conf.d/gpucluster.conf
@@ -49,16 +39,6 @@ struct NFSRole: AnsibleRole {
                 mode: "0644"
               when: inventory_hostname in groups['\(Assignment.group(.nfsServer))']
               notify: Re-export
-
-            - name: Install the NFS client
-              ansible.builtin.apt:
-                name: nfs-common
-                state: present
-                update_cache: true
-                cache_valid_time: 3600
-              when:
-                - inventory_hostname not in groups['\(Assignment.group(.nfsServer))']
-                - "'nfs-common' not in ansible_facts.packages | default({})"
 
             - name: NFSv4 needs neither rpcbind nor statd, so stop and mask them (nothing listens on 111)
               ansible.builtin.systemd:

@@ -8,16 +8,6 @@ struct NodeExporterRole: AnsibleRole {
 
     func files(_ spec: ClusterSpec) -> [RenderedFile] {
         role(tasks: """
-            - name: Install the node exporter
-              ansible.builtin.apt:
-                name: prometheus-node-exporter
-                state: present
-                update_cache: true
-                cache_valid_time: 3600
-              when:
-                - node_exporter_address is defined
-                - "'prometheus-node-exporter' not in ansible_facts.packages | default({})"
-
             - name: Listen where the monitor scrapes, and report the cluster's units
               ansible.builtin.copy:
                 dest: /etc/default/prometheus-node-exporter

@@ -65,7 +65,7 @@ struct NvidiaDriverRole: AnsibleRole {
                 state: present
                 update_cache: true
                 cache_valid_time: 3600
-              when: nvidia_driver_keys | length > 0 and 'gpg' not in ansible_facts.packages | default({})
+              when: nvidia_driver_keys | length > 0 and 'gpg' not in gpucluster_installed
 
             - name: Fetch NVIDIA's signing keys
               ansible.builtin.get_url:
@@ -122,25 +122,42 @@ struct NvidiaDriverRole: AnsibleRole {
                 group: root
                 mode: "0644"
 
-            - name: Look up the pinned driver in apt's lists
-              ansible.builtin.command:
-                cmd: apt-cache policy {{ nvidia_driver_main_package }}
-              register: nvidia_driver_policy
-              changed_when: false
-              check_mode: false
-
-            - name: Update apt's lists when they do not offer the pinned driver yet
-              ansible.builtin.apt:
-                update_cache: true
-              when: nvidia_driver_policy.stdout is not search('Candidate:\\\\s+' ~ nvidia_driver_version_regex[1:])
-
-            # Holds are ignored here: the simulation asks what the set is (held packages not yet
-            # installed, as in a container, would otherwise make it unresolvable), not what apt may move.
-            - name: Resolve the driver's package set (apt's simulation)
-              ansible.builtin.command:  # noqa: command-instead-of-module
-                cmd: "{{ nvidia_driver_simulate }}"
+            # apt's policy and simulation take seconds on a host with the driver's pins (every
+            # package is matched against them): their answer is kept until apt's lists, the pins,
+            # dpkg's database or the question change. The lists are updated only when they do not
+            # offer the pinned version yet (never in check mode). Holds are ignored while
+            # resolving: the simulation asks what the set is (held packages not yet installed, as
+            # in a container, would otherwise make it unresolvable), not what apt may move.
+            - name: Resolve the driver's package set from apt's lists (updated when they lack the pinned version)
+              ansible.builtin.shell:
+                executable: /bin/bash
+                cmd: |
+                  set -eo pipefail
+                  resolve() {
+                    key=$( { echo {{ nvidia_driver_simulate | quote }}; cat /etc/apt/preferences.d/* 2>/dev/null || true
+                             stat -c '%n %Y %s' /var/lib/apt/lists/*_Packages* /var/lib/dpkg/status 2>/dev/null || true; } | sha256sum | cut -c1-32)
+                    cache=/var/lib/gpucluster/nvidia-driver-apt.$key
+                    if [ ! -s "$cache" ]; then
+                      rm -f /var/lib/gpucluster/nvidia-driver-apt.*
+                      { apt-cache policy {{ nvidia_driver_main_package | quote }} | awk '/Candidate:/ {print "candidate", $2}'
+                        {{ nvidia_driver_simulate }}; } > "$cache.new"
+                      mv "$cache.new" "$cache"
+                    fi
+                    cat "$cache"
+                  }
+                  mkdir -p -m 0755 /var/lib/gpucluster
+                  out=$(resolve)
+                  if ! grep -qE "^candidate ${VERSION_REGEX#^}" <<<"$out" && [ "$CHECK" != True ]; then
+                    apt-get update -q >&2
+                    echo "updated apt's lists"
+                    out=$(resolve)
+                  fi
+                  printf '%s\\n' "$out"
+              environment:
+                VERSION_REGEX: "{{ nvidia_driver_version_regex }}"
+                CHECK: "{{ ansible_check_mode }}"
               register: nvidia_driver_resolved
-              changed_when: false
+              changed_when: nvidia_driver_resolved.stdout_lines[:1] == ["updated apt's lists"]
               check_mode: false
 
             - name: Install the driver stack
@@ -149,7 +166,7 @@ struct NvidiaDriverRole: AnsibleRole {
                 state: present
                 install_recommends: false
                 allow_change_held_packages: true
-              when: nvidia_driver_on_metal and nvidia_driver_install | reject('in', ansible_facts.packages | default({})) | list | length > 0
+              when: nvidia_driver_on_metal and nvidia_driver_install | reject('in', gpucluster_installed) | list | length > 0
               notify: Reboot for the new driver
 
             # `latest` under the pin is the spec's version: this runs only when gpu.driver changed.
@@ -160,8 +177,8 @@ struct NvidiaDriverRole: AnsibleRole {
                 install_recommends: false
                 allow_change_held_packages: true
               when: >-
-                nvidia_driver_on_metal and nvidia_driver_main_package in ansible_facts.packages | default({}) and
-                ansible_facts.packages[nvidia_driver_main_package][0].version is not match(nvidia_driver_version_regex)
+                nvidia_driver_on_metal and nvidia_driver_main_package in gpucluster_installed and
+                gpucluster_installed[nvidia_driver_main_package] is not match(nvidia_driver_version_regex)
               notify: Reboot for the new driver
 
             # What apt's simulation would install with the driver (nothing, once it is installed),

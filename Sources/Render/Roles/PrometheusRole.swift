@@ -14,7 +14,7 @@ struct PrometheusRole: AnsibleRole {
                 state: present
                 update_cache: true
                 cache_valid_time: 3600
-              when: "'prometheus' not in ansible_facts.packages | default({})"
+              when: "'prometheus' not in gpucluster_installed"
 
             - name: Keep the spec's retention
               ansible.builtin.copy:

@@ -10,6 +10,8 @@ struct PythonRole: AnsibleRole {
     /// Only what the spec's toolchains need: pyenv compiles Python, a venv needs python3-venv.
     static func packages(_ spec: ClusterSpec) -> [String] {
         let kinds = Set(spec.users.map(\.python))
+        let used = [(Spec.PythonToolchain.conda, Self.condaTasks), (.pyenv, Self.pyenvTasks), (.venv, Self.venvTasks)].filter { kinds.contains($0.0) }
+        let toolchains = used.isEmpty ? "" : "\n" + used.map(\.1).joined(separator: "\n")
         var p: [String] = []
         if kinds.contains(.venv) { p.append("python3-venv") }
         if kinds.contains(.conda) || kinds.contains(.pyenv) { p.append("curl") }
@@ -21,7 +23,11 @@ struct PythonRole: AnsibleRole {
     }
 
     func files(_ spec: ClusterSpec) -> [RenderedFile] {
-        role(tasks: """
+        // Only the toolchains some user has: a task skipped on every host still costs a round trip per host.
+        let kinds = Set(spec.users.map(\.python))
+        let used = [(Spec.PythonToolchain.conda, Self.condaTasks), (.pyenv, Self.pyenvTasks), (.venv, Self.venvTasks)].filter { kinds.contains($0.0) }
+        let toolchains = used.isEmpty ? "" : "\n" + used.map(\.1).joined(separator: "\n")
+        return role(tasks: """
             - name: Keep pip away from the system Python
               ansible.builtin.stat:
                 path: /usr/lib/python3.11/EXTERNALLY-MANAGED
@@ -32,89 +38,12 @@ struct PythonRole: AnsibleRole {
               ansible.builtin.assert:
                 that: python_marker.stat.exists
                 fail_msg: "/usr/lib/python3.11/EXTERNALLY-MANAGED is missing: global pip installs would be possible"
-
-            - name: Install what the toolchains need
-              ansible.builtin.apt:
-                name: "{{ python_packages }}"
-                state: present
-                update_cache: true
-                cache_valid_time: 3600
-              when: python_holds_homes and python_packages | reject('in', ansible_facts.packages | default({})) | list | length > 0
-
-            - name: Conda users need a pinned installer checksum
-              ansible.builtin.assert:
-                that: python_miniforge_checksum | length > 0
-                fail_msg: "Set python_miniforge_checksum (sha256:… of {{ python_miniforge_url }}): downloads are never unchecked"
-              when: python_holds_homes and (gpucluster_users | selectattr('python', 'equalto', 'conda') | list | length > 0)
-
-            - name: Fetch the Miniforge installer (checksum pinned)
-              ansible.builtin.get_url:
-                url: "{{ python_miniforge_url }}"
-                dest: /opt/gpucluster-miniforge.sh
-                checksum: "{{ python_miniforge_checksum }}"
-                mode: "0755"
-              when: python_holds_homes and (gpucluster_users | selectattr('python', 'equalto', 'conda') | list | length > 0)
-
-            - name: Conda (Miniforge) in the home of each conda user
-              ansible.builtin.command:
-                cmd: /opt/gpucluster-miniforge.sh -b -p /home/{{ item.name }}/miniforge3
-                creates: /home/{{ item.name }}/miniforge3/bin/conda
-              become: true
-              become_user: "{{ item.name }}"
-              loop: "{{ gpucluster_users | selectattr('python', 'equalto', 'conda') | list }}"
-              loop_control:
-                label: "{{ item.name }}"
-              when: python_holds_homes
-
-            - name: Pyenv in the home of each pyenv user
-              ansible.builtin.git:
-                repo: "{{ python_pyenv_repo }}"
-                dest: /home/{{ item.name }}/.pyenv
-                version: "{{ python_pyenv_version }}"
-                update: false
-              become: true
-              become_user: "{{ item.name }}"
-              loop: "{{ gpucluster_users | selectattr('python', 'equalto', 'pyenv') | list }}"
-              loop_control:
-                label: "{{ item.name }}"
-              when: python_holds_homes
-
-            # As the user, like everything in a home: a ~/.bashrc linked to a system file is
-            # then written with the user's rights only (and a dotfiles link works as meant).
-            - name: Put pyenv on the PATH of its users
-              ansible.builtin.blockinfile:
-                path: /home/{{ item.name }}/.bashrc
-                create: true
-                mode: "0644"
-                marker: "# {mark} gpucluster pyenv"
-                block: |
-                  export PYENV_ROOT="$HOME/.pyenv"
-                  export PATH="$PYENV_ROOT/bin:$PATH"
-                  eval "$(pyenv init -)"
-              become: true
-              become_user: "{{ item.name }}"
-              loop: "{{ gpucluster_users | selectattr('python', 'equalto', 'pyenv') | list }}"
-              loop_control:
-                label: "{{ item.name }}"
-              when: python_holds_homes
-
-            - name: A venv in the home of each venv user
-              ansible.builtin.command:
-                cmd: python3 -m venv /home/{{ item.name }}/.venv
-                creates: /home/{{ item.name }}/.venv/bin/python
-              become: true
-              become_user: "{{ item.name }}"
-              loop: "{{ gpucluster_users | selectattr('python', 'equalto', 'venv') | list }}"
-              loop_control:
-                label: "{{ item.name }}"
-              when: python_holds_homes
-
+            \(toolchains)
             """,
              defaults: """
             # Hosts that hold the homes get the toolchains (host_vars set it from the spec).
             python_holds_homes: false
             # What the spec's toolchains need (from the users' `python:`).
-            python_packages: [\(Self.packages(spec).joined(separator: ", "))]
             python_miniforge_url: https://github.com/conda-forge/miniforge/releases/download/24.11.3-2/Miniforge3-24.11.3-2-Linux-x86_64.sh
             # Set to the installer's sha256 (e.g. "sha256:…") before applying; get_url checks it.
             python_miniforge_checksum: ""
@@ -123,4 +52,81 @@ struct PythonRole: AnsibleRole {
 
             """)
     }
+
+    static let condaTasks = """
+    - name: Conda users need a pinned installer checksum
+      ansible.builtin.assert:
+        that: python_miniforge_checksum | length > 0
+        fail_msg: "Set python_miniforge_checksum (sha256:… of {{ python_miniforge_url }}): downloads are never unchecked"
+      when: python_holds_homes and (gpucluster_users | selectattr('python', 'equalto', 'conda') | list | length > 0)
+
+    - name: Fetch the Miniforge installer (checksum pinned)
+      ansible.builtin.get_url:
+        url: "{{ python_miniforge_url }}"
+        dest: /opt/gpucluster-miniforge.sh
+        checksum: "{{ python_miniforge_checksum }}"
+        mode: "0755"
+      when: python_holds_homes and (gpucluster_users | selectattr('python', 'equalto', 'conda') | list | length > 0)
+
+    - name: Conda (Miniforge) in the home of each conda user
+      ansible.builtin.command:
+        cmd: /opt/gpucluster-miniforge.sh -b -p /home/{{ item.name }}/miniforge3
+        creates: /home/{{ item.name }}/miniforge3/bin/conda
+      become: true
+      become_user: "{{ item.name }}"
+      loop: "{{ gpucluster_users | selectattr('python', 'equalto', 'conda') | list }}"
+      loop_control:
+        label: "{{ item.name }}"
+      when: python_holds_homes
+
+    """
+
+    static let pyenvTasks = """
+    - name: Pyenv in the home of each pyenv user
+      ansible.builtin.git:
+        repo: "{{ python_pyenv_repo }}"
+        dest: /home/{{ item.name }}/.pyenv
+        version: "{{ python_pyenv_version }}"
+        update: false
+      become: true
+      become_user: "{{ item.name }}"
+      loop: "{{ gpucluster_users | selectattr('python', 'equalto', 'pyenv') | list }}"
+      loop_control:
+        label: "{{ item.name }}"
+      when: python_holds_homes
+
+    # As the user, like everything in a home: a ~/.bashrc linked to a system file is
+    # then written with the user's rights only (and a dotfiles link works as meant).
+    - name: Put pyenv on the PATH of its users
+      ansible.builtin.blockinfile:
+        path: /home/{{ item.name }}/.bashrc
+        create: true
+        mode: "0644"
+        marker: "# {mark} gpucluster pyenv"
+        block: |
+          export PYENV_ROOT="$HOME/.pyenv"
+          export PATH="$PYENV_ROOT/bin:$PATH"
+          eval "$(pyenv init -)"
+      become: true
+      become_user: "{{ item.name }}"
+      loop: "{{ gpucluster_users | selectattr('python', 'equalto', 'pyenv') | list }}"
+      loop_control:
+        label: "{{ item.name }}"
+      when: python_holds_homes
+
+    """
+
+    static let venvTasks = """
+    - name: A venv in the home of each venv user
+      ansible.builtin.command:
+        cmd: python3 -m venv /home/{{ item.name }}/.venv
+        creates: /home/{{ item.name }}/.venv/bin/python
+      become: true
+      become_user: "{{ item.name }}"
+      loop: "{{ gpucluster_users | selectattr('python', 'equalto', 'venv') | list }}"
+      loop_control:
+        label: "{{ item.name }}"
+      when: python_holds_homes
+
+    """
 }

@@ -14,14 +14,6 @@ struct RsyslogRole: AnsibleRole {
 
     func files(_ spec: ClusterSpec) -> [RenderedFile] {
         role(tasks: """
-            - name: Install rsyslog
-              ansible.builtin.apt:
-                name: rsyslog
-                state: present
-                update_cache: true
-                cache_valid_time: 3600
-              when: "'rsyslog' not in ansible_facts.packages | default({})"
-
             - name: Know each sender by its address, as the spec names it
               ansible.builtin.template:
                 src: gpucluster-senders.json.j2
@@ -42,14 +34,6 @@ struct RsyslogRole: AnsibleRole {
                 validate: /usr/sbin/rsyslogd -N1 -f %s
               when: inventory_hostname in groups['\(Assignment.group(.logSink))']
               notify: Restart rsyslog
-
-            - name: Install logrotate on the sink
-              ansible.builtin.apt:
-                name: logrotate
-                state: present
-                update_cache: true
-                cache_valid_time: 3600
-              when: inventory_hostname in groups['\(Assignment.group(.logSink))'] and 'logrotate' not in ansible_facts.packages | default({})
 
             - name: Rotate the cluster's logs at the sink
               ansible.builtin.template:

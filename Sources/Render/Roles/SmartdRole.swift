@@ -7,14 +7,6 @@ struct SmartdRole: AnsibleRole {
 
     func files(_ spec: ClusterSpec) -> [RenderedFile] {
         role(tasks: """
-            - name: Install smartmontools
-              ansible.builtin.apt:
-                name: smartmontools
-                state: present
-                update_cache: true
-                cache_valid_time: 3600
-              when: "'smartmontools' not in ansible_facts.packages | default({})"
-
             - name: Install the notification hook
               ansible.builtin.copy:
                 src: gpucluster-smartd-notify

@@ -7,14 +7,6 @@ struct SudoRole: AnsibleRole {
 
     func files(_ spec: ClusterSpec) -> [RenderedFile] {
         role(tasks: """
-            - name: Install sudo
-              ansible.builtin.apt:
-                name: sudo
-                state: present
-                update_cache: true
-                cache_valid_time: 3600
-              when: "'sudo' not in ansible_facts.packages | default({})"
-
             - name: Admins and service accounts in sudoers.d
               ansible.builtin.template:
                 src: gpucluster.sudoers.j2

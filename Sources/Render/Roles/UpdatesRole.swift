@@ -33,14 +33,6 @@ struct UpdatesRole: AnsibleRole {
                 mode: "0644"
               when: updates_security_suite and updates_security_sources.stdout | length == 0
 
-            - name: Install unattended-upgrades and needrestart
-              ansible.builtin.apt:
-                name: "{{ updates_packages }}"
-                state: present
-                update_cache: true
-                cache_valid_time: 3600
-              when: updates_packages | reject('in', ansible_facts.packages | default({})) | list | length > 0
-
             - name: Upgrade from the security origin only, never reboot
               ansible.builtin.template:
                 src: 52gpucluster-unattended-upgrades.j2
@@ -106,7 +98,6 @@ struct UpdatesRole: AnsibleRole {
             updates_security_suite: \(u.securitySuite.value)
             updates_automatic: \(u.automatic.value)
             updates_security_mirror: \(u.securityMirror.value)
-            updates_packages: [unattended-upgrades, needrestart]
 
             """,
              templates: [
