@@ -85,11 +85,12 @@ public enum AnsibleProject {
 
     """
 
-    /// The facts the roles read: the release, kernel and service manager (`min`) and whether the
-    /// host is a container (`virtual`). Hardware and network facts (mounts, devices, every
-    /// interface) are the slow part of gathering and no role uses them; packages come from
-    /// one `dpkg-query` in `base` (`gpucluster_installed`).
-    static let gatherSubset = "['!all', 'virtual']"
+    /// The facts the roles read, and no more: the release (`distribution`), the kernel
+    /// (`platform`), the service manager (the `service` module picks its backend by it) and
+    /// whether the host is a container (`virtual`). The rest of `min` (environment, SSH host
+    /// keys, users, dates, …) and the hardware and network facts are never read; packages
+    /// come from one `dpkg-query` in `base` (`gpucluster_installed`).
+    static let gatherSubset = "['!all', '!min', 'distribution', 'platform', 'service_mgr', 'virtual']"
 
     static func siteYML(_ spec: ClusterSpec) -> String {
         var s = header + "---\n"

@@ -6,13 +6,28 @@ struct BaseRole: AnsibleRole {
 
     func files(_ spec: ClusterSpec) -> [RenderedFile] {
         role(tasks: """
-            # Debian's way (/etc/hostname and `hostname`), not hostnamectl: its D-Bus call to
-            # systemd-hostnamed waits up to 25 s for the service to start on a busy host, even
-            # when nothing changes (seen as 30 s no-change applies in the lab).
+            # Debian's way (/etc/hostname and `hostname`), not the hostname module: on a systemd
+            # host it always asks systemd-hostnamed over D-Bus, which can take 25 s to answer (or
+            # time out) on a busy host even when nothing changes (seen in the lab).
             - name: Set the host name
-              ansible.builtin.hostname:
-                name: "{{ inventory_hostname }}"
-                use: debian
+              ansible.builtin.shell: |
+                set -e
+                changed=
+                if [ "$(cat /etc/hostname 2>/dev/null)" != "$NAME" ]; then
+                  changed=yes
+                  [ "$CHECK" = True ] || printf '%s\\n' "$NAME" > /etc/hostname
+                fi
+                if [ "$(hostname)" != "$NAME" ]; then
+                  changed=yes
+                  [ "$CHECK" = True ] || hostname "$NAME"
+                fi
+                echo "${changed:-same}"
+              environment:
+                NAME: "{{ inventory_hostname }}"
+                CHECK: "{{ ansible_check_mode }}"
+              register: base_hostname
+              changed_when: base_hostname.stdout == 'yes'
+              check_mode: false
 
             - name: Write /etc/hosts with every cluster host
               ansible.builtin.template:
