@@ -137,15 +137,17 @@ struct NvidiaDriverRole: AnsibleRole {
                     key=$( { echo {{ nvidia_driver_simulate | quote }}; cat /etc/apt/preferences.d/* 2>/dev/null || true
                              stat -c '%n %Y %s' /var/lib/apt/lists/*_Packages* /var/lib/dpkg/status 2>/dev/null || true; } | sha256sum | cut -c1-32)
                     cache=/var/lib/gpucluster/nvidia-driver-apt.$key
-                    if [ ! -s "$cache" ]; then
+                    if [ -s "$cache" ]; then cat "$cache"; return; fi
+                    answer=$(apt-cache policy {{ nvidia_driver_main_package | quote }} | awk '/Candidate:/ {print "candidate", $2}'
+                             {{ nvidia_driver_simulate }})
+                    if [ "$CHECK" != True ]; then
+                      mkdir -p -m 0755 /var/lib/gpucluster
                       rm -f /var/lib/gpucluster/nvidia-driver-apt.*
-                      { apt-cache policy {{ nvidia_driver_main_package | quote }} | awk '/Candidate:/ {print "candidate", $2}'
-                        {{ nvidia_driver_simulate }}; } > "$cache.new"
+                      printf '%s\\n' "$answer" > "$cache.new"
                       mv "$cache.new" "$cache"
                     fi
-                    cat "$cache"
+                    printf '%s\\n' "$answer"
                   }
-                  mkdir -p -m 0755 /var/lib/gpucluster
                   out=$(resolve)
                   if ! grep -qE "^candidate ${VERSION_REGEX#^}" <<<"$out" && [ "$CHECK" != True ]; then
                     apt-get update -q >&2
