@@ -243,23 +243,17 @@ public enum AnsibleProject {
         let rules = assigned.accepts
         var allow: [YAMLValue] = []
         var deny: [YAMLValue] = []
-        // Each rule as `ufw show added` prints it: the firewall role removes rules of ours
-        // that are not among these.
-        var showAdded: [String] = []
         var seenDeny = Set<String>()
         for r in rules.sorted(by: { ($0.port, $0.proto, $0.source.ufwSource) < ($1.port, $1.proto, $1.source.ufwSource) }) {
             let comment = "\(r.service) from \(r.source.label)"
             allow.append(.map([("service", .string(r.service)), ("proto", .string(r.proto.rawValue)), ("port", .int(r.port)),
                                ("src", .string(r.source.ufwSource)), ("comment", .string(comment))]))
-            showAdded.append("ufw allow from \(r.source.ufwSource) to any port \(r.port) proto \(r.proto.rawValue) comment '\(comment)'")
             for e in r.except where seenDeny.insert(e.ufwSource).inserted {
                 deny.append(.map([("src", .string(e.ufwSource)), ("comment", .string("never from \(e.label)"))]))
-                showAdded.append("ufw deny from \(e.ufwSource) comment 'never from \(e.label)'")
             }
         }
         pairs.append(("firewall_deny", .list(deny)))
         pairs.append(("firewall_allow", .list(allow)))
-        pairs.append(("firewall_rules", .list(showAdded.map { .string($0) })))
         return .map(pairs)
     }
 

@@ -44,6 +44,38 @@ while read -r args; do
 done < "$work/args"
 ip netns exec "$srv" ufw status numbered >&2
 
+# With IN_PLACE=1: the role's own read ("Read the firewall in place", from the rendered tasks)
+# and its defaults decide `firewall_in_place` against this real ufw, as loaded and after changes.
+if [ "${IN_PLACE:-}" = 1 ]; then
+  mkdir -p "$work/roles/firewall/tasks"
+  cp -r "$project/roles/firewall/defaults" "$work/roles/firewall/"
+  "$py" - "$project/roles/firewall/tasks/main.yml" > "$work/roles/firewall/tasks/main.yml" <<'PY'
+import sys, yaml
+tasks = yaml.safe_load(open(sys.argv[1]))
+read = [t for t in tasks if t.get("name") == "Read the firewall in place"]
+assert len(read) == 1, "no task 'Read the firewall in place'"
+print(yaml.safe_dump(read + [{"name": "verdict", "ansible.builtin.debug": {"msg": "in place: {{ firewall_in_place }}"}}]))
+PY
+  printf -- '- hosts: localhost\n  gather_facts: false\n  roles: [firewall]\n' > "$work/play.yml"
+  verdict() {
+    ip netns exec "$srv" env ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False ANSIBLE_ROLES_PATH="$work/roles" \
+      "$repo/.venv/bin/ansible-playbook" -c local -e "ansible_python_interpreter=$py" \
+      -e "@$project/inventory/host_vars/$host.yml" "$@" "$work/play.yml" 2>&1 \
+      | sed -n 's/.*"msg": "in place: \(.*\)".*/\1/p'
+  }
+  echo "in place as loaded: $(verdict)"
+  printf 'firewall_deny:\n  - { src: 192.0.2.1, comment: deliberate lock-out }\n' > "$work/deny.yml"
+  echo "in place with a deny the host lacks: $(verdict -e "@$work/deny.yml")"
+  ip netns exec "$srv" ufw allow 8000/tcp comment 'added by hand' >/dev/null
+  echo "in place with a rule added by hand: $(verdict)"
+  ip netns exec "$srv" ufw allow from 192.0.2.7 to any port 9999 proto tcp comment 'old from public' >/dev/null
+  echo "in place with a rule of ours the spec dropped: $(verdict)"
+  ip netns exec "$srv" ufw delete allow from 192.0.2.7 to any port 9999 proto tcp >/dev/null
+  ip netns exec "$srv" ufw --force disable >/dev/null
+  echo "in place with ufw off: $(verdict)"
+  exit 0
+fi
+
 ports=$(for p in $probes; do echo "${p##*:}"; done | sort -u | tr '\n' ' ')
 ip netns exec "$srv" "$py" -c "
 import socket, time, threading

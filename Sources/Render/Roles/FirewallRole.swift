@@ -148,15 +148,26 @@ struct FirewallRole: AnsibleRole {
             firewall_rollback_seconds: 300
             firewall_deny: []
             firewall_allow: []
-            # The same rules as `ufw show added` prints them (host vars), and what marks a rule
-            # as gpucluster's: its comment.
-            firewall_rules: []
+            # The same rules as `ufw show added` prints them, built from the two lists above (so
+            # an override of either, e.g. `-e firewall_deny=…`, is what gets compared), and what
+            # marks a rule as gpucluster's: its comment.
+            firewall_rules: >-
+              {{ (firewall_deny | map(attribute='src') | map('regex_replace', '^', 'ufw deny from ')
+                  | zip(firewall_deny | map(attribute='comment') | map('regex_replace', '^', " comment '") | map('regex_replace', '$', "'"))
+                  | map('join') | list)
+                 + (firewall_allow | map(attribute='src') | map('regex_replace', '^', 'ufw allow from ')
+                  | zip(firewall_allow | map(attribute='port') | map('regex_replace', '^', ' to any port '),
+                        firewall_allow | map(attribute='proto') | map('regex_replace', '^', ' proto '),
+                        firewall_allow | map(attribute='comment') | map('regex_replace', '^', " comment '") | map('regex_replace', '$', "'"))
+                  | map('join') | list) }}
             firewall_managed_pattern: "^ufw (allow|deny) .* comment '([a-z0-9-]+|never) from .*'$"
-            # On, default deny, and our rules (in any order) exactly the spec's.
+            # On, default deny, every rule of the spec's in place, and no rule of ours it lacks.
             firewall_in_place: >-
               {{ 'Status: active' in firewall_now.stdout_lines
                  and 'Default: deny (incoming)' in firewall_now.stdout
-                 and (firewall_now.stdout_lines | select('match', firewall_managed_pattern) | sort) == (firewall_rules | sort) }}
+                 and (firewall_rules | difference(firewall_now.stdout_lines) | length) == 0
+                 and (firewall_now.stdout_lines | select('match', firewall_managed_pattern)
+                      | difference(firewall_rules) | length) == 0 }}
 
             """,
              files: [("gpucluster-firewall-revert", """
