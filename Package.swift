@@ -124,7 +124,7 @@ let package = Package(
             "Agent", "GPU", "TestSupport", "gpucluster", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Apply", "Spec", "HostSystem", "TestSupport", "gpucluster"], exclude: ["lab-cluster.yaml"]),
-        .testTarget(name: "BackupTests", dependencies: ["Backup", "Agent", "Spec", "TestSupport", "gpucluster"]),
+        .testTarget(name: "BackupTests", dependencies: ["Backup", "Agent", "HostSystem", "Spec", "TestSupport", "gpucluster"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Planning", "Apply", "Backup", "Spec", "TestSupport", .product(name: "Yams", package: "Yams")]),
         // The contract between the agent and its consumers: every metric the rendered alert rules,
         // Grafana and the Prometheus source query is one a real collection exports.

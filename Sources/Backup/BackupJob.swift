@@ -64,7 +64,7 @@ public struct BackupJob: Sendable {
         if let last = partials.last { try store.move(store.partialPath(last), store.partialPath(name)) }
         for old in partials.dropLast() { try store.remove(store.partialPath(old)) }
 
-        var args = ["-aR", "--numeric-ids", "--delete", "--stats", "--out-format=%i %l %n",
+        var args = ["-aRHAX", "--numeric-ids", "--delete", "--stats", "--out-format=%i %l %n",
                     "-e", config.ssh, "--rsync-path=\(config.remoteRsync)"]
         if let newest = existing.last { args.append("--link-dest=\(store.path(newest))") }
         args += config.paths.map { "\(config.source):\($0)" }
@@ -125,7 +125,7 @@ public struct BackupJob: Sendable {
         guard let newest = store.snapshots().last else {
             throw BackupError("nothing to verify: no snapshot in \(store.snapshotsDir) yet (run `gpucluster backup run` first)")
         }
-        var args = ["-n", "-c", "-aR", "--numeric-ids", "--delete", "--out-format=%i %l %n",
+        var args = ["-n", "-c", "-aRHAX", "--numeric-ids", "--delete", "--out-format=%i %l %n",
                     "-e", config.ssh, "--rsync-path=\(config.remoteRsync)"]
         args += config.paths.map { "\(config.source):\($0)" }
         args.append(store.path(newest) + "/")
@@ -190,7 +190,7 @@ public struct BackupJob: Sendable {
             throw BackupError("\(target) is not empty: restore into a new or empty folder, then copy what you need")
         }
         // `/./` makes -R keep the path from there: TARGET/home/alice/…
-        let args = ["-aR", "--numeric-ids", store.path(chosen) + "/." + path, target + "/"]
+        let args = ["-aRHAX", "--numeric-ids", store.path(chosen) + "/." + path, target + "/"]
         do {
             return try CommandRunner.streamLines(config.rsync, args, environment: ProcessInfo.processInfo.environment,
                                                  mergeStderr: true) { print($0) }

@@ -82,7 +82,7 @@ public enum RsyncExit {
         case 5: return "error starting the client-server protocol"
         case 10: return "error in socket I/O"
         case 11: return "error in file I/O"
-        case 12: return "error in the rsync protocol data stream (often: the remote command was refused)"
+        case 12: return "error in the rsync protocol data stream (often: the remote command was refused, or the connection was lost)"
         case 20: return "interrupted (signal)"
         case 23: return "partial transfer: some files could not be read or written"
         case 24: return "some source files vanished during the transfer"
@@ -90,7 +90,7 @@ public enum RsyncExit {
         case 30: return "timeout in data send/receive"
         case 35: return "timeout waiting for the daemon connection"
         case 127: return "rsync not found on the source"
-        case 255: return "ssh failed (unreachable, refused, or the key or host key was not accepted)"
+        case 255: return "ssh failed or its connection was lost (unreachable, refused, cut mid-transfer, or the key or host key was not accepted)"
         default: return code > 128 ? "killed by signal \(code - 128)" : "rsync error \(code)"
         }
     }

@@ -61,8 +61,8 @@ serviceAccounts:
     uid: 990
     on: [bastion]
     sudo:
-      - /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc
-      - /usr/bin/rsync --server --sender -nlogDtprcRe.iLsfxCIvu --numeric-ids . /home /etc
+      - /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /home /etc
+      - /usr/bin/rsync --server --sender -nlHogDtpAXrcRe.iLsfxCIvu --numeric-ids . /home /etc
 
 # The firewall policy: who may reach what. `on:` roles or hosts (default: every host);
 # `from:` networks, roles or hosts. `insideOnly` ports are never open to a public network.

@@ -87,8 +87,8 @@ struct BackupLogicTests {
 
     @Test("the sudo strings the spec needs are the ones rsync sends; validate says so when they are missing")
     func sudoStrings() throws {
-        #expect(RsyncServerCommand.pull(paths: ["/home", "/etc"]) == "/usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc")
-        let spec = ExampleSpec.text.replacingOccurrences(of: "      - /usr/bin/rsync --server --sender -nlogDtprcRe.iLsfxCIvu --numeric-ids . /home /etc\n", with: "")
+        #expect(RsyncServerCommand.pull(paths: ["/home", "/etc"]) == "/usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /home /etc")
+        let spec = ExampleSpec.text.replacingOccurrences(of: "      - /usr/bin/rsync --server --sender -nlHogDtpAXrcRe.iLsfxCIvu --numeric-ids . /home /etc\n", with: "")
         #expect(spec != ExampleSpec.text)
         let diags = SpecLoader.load(text: spec).diagnostics
         #expect(diags.contains { $0.severity == .warning && $0.message.contains("lacks the exact rsync commands") })

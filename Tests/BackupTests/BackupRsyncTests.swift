@@ -269,6 +269,59 @@ struct BackupRsyncTests {
         #expect(!FileManager.default.fileExists(atPath: f.dir + "/r4" + f.source + "/home/alice/x/id"))
     }
 
+    @Test("restore round trip: ownership, modes, ACLs, extended attributes and hard links come back as they were (-aHAX)")
+    func restoreKeepsEverything() throws {
+        if let why = Self.noRsync { print("backup rsync tests: SKIPPED: \(why)"); return }
+        guard getuid() == 0 else { print("backup restore round trip: SKIPPED: needs root (it sets owners)"); return }
+        guard let setfacl = Tools.find("setfacl"), let getfacl = Tools.find("getfacl") else {
+            print("backup restore round trip: SKIPPED: no setfacl/getfacl (scripts/test installs acl)"); return
+        }
+        let f = try Fixture()
+        let home = f.source + "/home/alice"
+        try "shared\n".write(toFile: home + "/shared.txt", atomically: false, encoding: .utf8)
+        chown(home + "/shared.txt", 65534, 65534)
+        chmod(home + "/shared.txt", 0o640)
+        #expect(link(home + "/shared.txt", home + "/shared-link.txt") == 0)
+        try "#!/bin/sh\n".write(toFile: home + "/run.sh", atomically: false, encoding: .utf8)
+        chmod(home + "/run.sh", 0o4750)
+        chown(home + "/thesis", 2001, 3001)
+        for args in [["-m", "u:nobody:rw,g:nogroup:r", home + "/thesis/ch1.tex"], ["-d", "-m", "u:nobody:rx", home + "/thesis"]] {
+            let r = try Tools.run(setfacl, args)
+            #expect(r.status == 0, "setfacl \(args): \(r.error)")
+        }
+        let python = try #require(Tools.find("python3"))
+        let xattr = try Tools.run(python, ["-c", "import os, sys; os.setxattr(sys.argv[1], 'user.origin', b'camera-7')", home + "/data.bin"])
+        #expect(xattr.status == 0, "this file system takes no user xattrs: \(xattr.error)")
+
+        let s = try #require(try f.job(at: 1_795_000_000).run().snapshot)
+        #expect(f.inode(f.snapshotFile(s, "home/alice/shared.txt")) == f.inode(f.snapshotFile(s, "home/alice/shared-link.txt")),
+                "the snapshot must keep the hard link")
+        let target = f.dir + "/restored"
+        #expect(try BackupJob(config: f.config).restore(snapshot: "\(s)", path: home, to: target) == 0)
+        let restored = target + home
+
+        func described(_ path: String) throws -> String {
+            var st = stat()
+            guard lstat(path, &st) == 0 else { return "missing" }
+            let content = (st.st_mode & S_IFMT) == S_IFREG ? (FileManager.default.contents(atPath: path).map { d in
+                // FNV-1a over every byte: equal checksums, equal contents.
+                String(d.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }, radix: 16)
+            } ?? "?") : "dir"
+            let acl = try Tools.run(getfacl, ["-c", "-p", path]).output
+            let xattr = try Tools.run(python, ["-c", "import os, sys; print(os.listxattr(sys.argv[1], follow_symlinks=False), "
+                                               + "os.getxattr(sys.argv[1], 'user.origin') if 'user.origin' in os.listxattr(sys.argv[1]) else '-')", path]).output
+            return "mode \(String(st.st_mode & 0o7777, radix: 8)) owner \(st.st_uid):\(st.st_gid) links \(st.st_nlink) size \(st.st_size) "
+                + "mtime \(st.st_mtim.tv_sec) content \(content) xattr \(xattr) acl \(acl)"
+        }
+        for rel in [".", "shared.txt", "shared-link.txt", "run.sh", "thesis", "thesis/ch1.tex", "data.bin"] {
+            let before = try described(home + "/" + rel), after = try described(restored + "/" + rel)
+            #expect(before == after, "\(rel):\n  source   \(before)\n  restored \(after)")
+        }
+        #expect(try described(restored + "/data.bin").contains("b'camera-7'"))
+        #expect(try described(restored + "/thesis/ch1.tex").contains("user:nobody:rw-"))
+        #expect(f.inode(restored + "/shared.txt") == f.inode(restored + "/shared-link.txt"), "restore must keep the hard link")
+    }
+
     @Test("bad config files: a clear message, exit 1, nothing created")
     func badConfigs() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gpucluster-backup-bad-\(UUID().uuidString.prefix(8))").path

@@ -614,12 +614,32 @@ extension LabSession {
                 "backup metrics: \(backupMetrics.split(separator: "\n").filter { $0.contains("backup") })")
         // The key gets nothing else: any other command through sudo is refused on the bastion.
         let other = try exec("backup", "ssh -i /root/.ssh/gpucluster-backup -o BatchMode=yes -o UserKnownHostsFile=/etc/gpucluster/backup_known_hosts "
-                                 + "backup-reader@10.10.0.1 sudo -n /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /root")
+                                 + "backup-reader@10.10.0.1 sudo -n /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /root")
         #expect(other.status != 0 && other.error.contains("gpucluster backup gate: refused"), "other sudo command: \(other.status) \(other.output) \(other.error)")
         // Nor is it a shell: the source's forced command (the gate) runs nothing else.
         let shell = try exec("backup", "ssh -i /root/.ssh/gpucluster-backup -o BatchMode=yes -o UserKnownHostsFile=/etc/gpucluster/backup_known_hosts "
                                  + "backup-reader@10.10.0.1 id")
         #expect(shell.status != 0 && !shell.output.contains("uid=") && shell.error.contains("refused"), "a shell with the backup key: \(shell.output) \(shell.error)")
+        // Past the gate, the real sudo refuses every other form by itself: a push (the server
+        // writing to the source), removing or deleting on the source, a log file, a remote
+        // shell, another path, extra or reordered options. Nothing runs: no file appears.
+        let flags = "-lHogDtpAXrRe.iLsfxCIvu"
+        let forbidden = [
+            "/usr/bin/rsync --server \(flags) --numeric-ids . /home/gpucluster-pushed",
+            "/usr/bin/rsync --server --sender \(flags) --numeric-ids --remove-source-files . /home /etc",
+            "/usr/bin/rsync --server --sender \(flags) --numeric-ids --delete . /home /etc",
+            "/usr/bin/rsync --server --sender \(flags) --numeric-ids --log-file=/home/gpucluster-pushed . /home /etc",
+            "/usr/bin/rsync --server --sender \(flags) --numeric-ids -e /bin/sh . /home /etc",
+            "/usr/bin/rsync --server --sender \(flags) --numeric-ids --rsh=/bin/sh . /home /etc",
+            "/usr/bin/rsync --server --sender \(flags) --numeric-ids . /root",
+            "/usr/bin/rsync --server --sender \(flags) --numeric-ids --numeric-ids . /home /etc",
+            "/usr/bin/rsync --server --sender --numeric-ids \(flags) . /home /etc",
+        ]
+        for command in forbidden {
+            let r = try exec("bastion", "su -s /bin/sh backup-reader -c 'sudo -n \(command) </dev/null'; echo \"exit $?\"; ls /home/gpucluster-pushed 2>&1")
+            #expect(r.output.contains("a password is required") || r.error.contains("a password is required"), "sudo ran: \(command): \(r.output) \(r.error)")
+            #expect(!r.output.contains("exit 0") && r.output.contains("No such file"), "\(command): \(r.output)")
+        }
     }
 
     /// A service taken out of the spec is closed, not left open: the dashboard no longer

@@ -11,19 +11,19 @@ import TestSupport
 @Suite("Backup gate")
 struct BackupGateTests {
     static let allowed = [
-        "sudo -n /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc",
-        "sudo -n /usr/bin/rsync --server --sender -nlogDtprcRe.iLsfxCIvu --numeric-ids . /home /etc",
+        "sudo -n /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /home /etc",
+        "sudo -n /usr/bin/rsync --server --sender -nlHogDtpAXrcRe.iLsfxCIvu --numeric-ids . /home /etc",
     ]
     static let refused = [
         "id", "/bin/sh", "",
-        "sudo -n /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /root",
-        "sudo -n /usr/bin/rsync --server -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc",
-        "sudo -n /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids --remove-source-files . /home /etc",
-        "sudo -n /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc; id",
-        "sudo -n /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc\nid",
-        "sudo -n /usr/bin/rsync --server --sender --numeric-ids -logDtprRe.iLsfxCIvu . /home /etc",
-        "sudo -n /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc $(id)",
-        "sudo -n /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /*",
+        "sudo -n /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /root",
+        "sudo -n /usr/bin/rsync --server -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /home /etc",
+        "sudo -n /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids --remove-source-files . /home /etc",
+        "sudo -n /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /home /etc; id",
+        "sudo -n /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /home /etc\nid",
+        "sudo -n /usr/bin/rsync --server --sender --numeric-ids -lHogDtpAXrRe.iLsfxCIvu . /home /etc",
+        "sudo -n /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /home /etc $(id)",
+        "sudo -n /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /home /*",
     ]
 
     @Test("the backup commands run exactly; every other form is refused and runs nothing")
@@ -40,7 +40,7 @@ struct BackupGateTests {
         try "#!/bin/sh\nprintf 'RAN:%s\\n' \"$*\" >> \(out)/ran\n".write(toFile: stub, atomically: true, encoding: .utf8)
         chmod(stub, 0o755)
         let gate = try String(contentsOfFile: "\(out)/gate", encoding: .utf8)
-        #expect(gate.contains("exec /usr/bin/sudo -n /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc ;;"), "\(gate)")
+        #expect(gate.contains("exec /usr/bin/sudo -n /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /home /etc ;;"), "\(gate)")
         try gate.replacingOccurrences(of: "exec /usr/bin/sudo", with: "exec \(stub)").write(toFile: "\(out)/gate", atomically: true, encoding: .utf8)
         func run(_ command: String) throws -> (Tools.Result, String) {
             try? FileManager.default.removeItem(atPath: "\(out)/ran")

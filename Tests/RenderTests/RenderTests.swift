@@ -97,7 +97,7 @@ struct RenderTests {
             }
             let bastion = try String(contentsOfFile: "\(out)/sudoers-bastion", encoding: .utf8)
             #expect(bastion.contains("alice ALL=(ALL:ALL) NOPASSWD: ALL"))
-            #expect(bastion.contains("backup-reader ALL=(root) NOPASSWD: /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc"))
+            #expect(bastion.contains("backup-reader ALL=(root) NOPASSWD: /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /home /etc"))
             #expect(!bastion.contains("bob") && !bastion.contains("*"))
             #expect(try String(contentsOfFile: "\(out)/sudoers-gpu01", encoding: .utf8).contains("backup-reader") == false)
         } else { missing.append("visudo (sudo)") }

@@ -33,9 +33,9 @@ struct FreeTextTests {
         ("the webhook file with a space", "webhookFile: secrets/slack-webhook", "webhookFile: \"secrets/slack webhook\"", "characters a generated file"),
         ("the Slack channel with a newline", "channel: \"#gpu-cluster\"", "channel: \"#gpu\\r\\nX-Evil: 1\"", "control character"),
         ("the Slack channel with spaces", "channel: \"#gpu-cluster\"", "channel: \"#gpu cluster\"", "not a channel name"),
-        ("a sudo rule without arguments", "      - /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc\n",
+        ("a sudo rule without arguments", "      - /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /home /etc\n",
          "      - /usr/bin/rsync\n", "no arguments"),
-        ("a sudo rule with a regex argument", "      - /usr/bin/rsync --server --sender -logDtprRe.iLsfxCIvu --numeric-ids . /home /etc\n",
+        ("a sudo rule with a regex argument", "      - /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /home /etc\n",
          "      - /usr/bin/rsync --server --sender ^.*$\n", "regular expression"),
         ("a template in any value (a host tag)", "tags: [rtx3090]", "tags: [\"{% raw %}x\"]", "template marker"),
     ]

@@ -2,15 +2,17 @@
 /// account's sudoers entry must list, exactly (docs/DESIGN.md: never `rsync --server --sender *`,
 /// which lets the caller write and delete as root).
 ///
-/// `gpucluster backup` pulls with `rsync -aR --numeric-ids` (plus `-n -c` to verify); rsync 3.2
+/// `gpucluster backup` pulls with `rsync -aRHAX --numeric-ids` (hard links, ACLs and extended
+/// attributes kept; plus `-n -c` to verify); rsync 3.2
 /// and later (Debian 12) turn that into the strings below. A test records what the installed
 /// rsync really sends and compares.
 public enum RsyncServerCommand {
     public static let rsync = "/usr/bin/rsync"
-    /// Short options of the pull: `-a` (`logDtpr`), `-R`, then the capability string.
-    public static let pullFlags = "-logDtprRe.iLsfxCIvu"
+    /// Short options of the pull: `-a` (`logDtpr`) with `-H` (hard links), `-A` (ACLs), `-X`
+    /// (extended attributes), `-R`, then the capability string.
+    public static let pullFlags = "-lHogDtpAXrRe.iLsfxCIvu"
     /// The verification: dry run (`n`) and checksums (`c`).
-    public static let verifyFlags = "-nlogDtprcRe.iLsfxCIvu"
+    public static let verifyFlags = "-nlHogDtpAXrcRe.iLsfxCIvu"
 
     public static func pull(paths: [String]) -> String { line(pullFlags, paths) }
     public static func verify(paths: [String]) -> String { line(verifyFlags, paths) }

@@ -1,0 +1,283 @@
+import NodeReport
+import Backup
+import Foundation
+import HostSystem
+import Spec
+import TestSupport
+import Testing
+
+/// `gpucluster backup` when things go wrong the way backups really fail, over a real sshd and
+/// sudo: the source is a sshd in a network namespace the test makes (192.0.2.2, no route out),
+/// the backup server's ssh runs in the other one. The sshd's own session process is killed
+/// mid-transfer, the destination is a tmpfs that fills up, a snapshot's byte is flipped.
+@Suite("backup under faults: real sshd and sudo in network namespaces", .serialized,
+       .enabled(if: getuid() == 0 && Tools.find("sshd") != nil && Tools.find("rsync") != nil && Tools.find("sudo") != nil
+                    && Tools.find("tc") != nil,
+                "needs root, sshd, rsync, sudo and tc (scripts/test installs them; CI runs as root)"))
+struct BackupFaultTests {
+    /// The source host: sshd taking the backup server's key for root (whose `sudo -n rsync` is
+    /// the real sudo), the data under `source`.
+    final class Source: @unchecked Sendable {
+        let dir: String
+        let pair: NamespacePair
+        let sshd: ChildProcess
+        var source: String { dir + "/src" }
+        var config: BackupConfig
+
+        init() throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("gpucluster-backup-faults-\(UUID().uuidString.prefix(8))").path
+            let fm = FileManager.default
+            try fm.createDirectory(atPath: dir + "/src/home/alice", withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: dir + "/src/etc", withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: dir + "/backup", withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
+            try "chapter 1\n".write(toFile: dir + "/src/home/alice/ch1.tex", atomically: true, encoding: .utf8)
+            try "Port 22\n".write(toFile: dir + "/src/etc/sshd.conf", atomically: true, encoding: .utf8)
+            let keygen = try #require(Tools.find("ssh-keygen"))
+            for key in ["host", "client"] {
+                let k = try Tools.run(keygen, ["-q", "-t", "ed25519", "-N", "", "-f", "\(dir)/\(key)"])
+                try #require(k.status == 0, "\(k.error)")
+            }
+            try fm.copyItem(atPath: dir + "/client.pub", toPath: dir + "/authorized_keys")
+            pair = try NamespacePair()
+            try """
+                ListenAddress \(pair.targetAddress)
+                HostKey \(dir)/host
+                AuthorizedKeysFile \(dir)/authorized_keys
+                PermitRootLogin prohibit-password
+                PasswordAuthentication no
+                KbdInteractiveAuthentication no
+                StrictModes no
+                UsePAM no
+                PidFile \(dir)/sshd.pid
+
+                """.write(toFile: dir + "/sshd_config", atomically: true, encoding: .utf8)
+            let sshdPath = try #require(Tools.find("sshd"))
+            // `ip netns exec` execs sshd: the child is the listener, its children are sessions.
+            sshd = try pair.spawn(in: pair.target, [sshdPath, "-D", "-e", "-f", dir + "/sshd_config"])
+            let p = pair
+            let up = (0..<100).contains { _ in
+                if (try? p.run(in: p.scanner, ["/bin/bash", "-c", "exec 3<>/dev/tcp/\(p.targetAddress)/22"], timeout: 5))?.succeeded == true { return true }
+                Thread.sleep(forTimeInterval: 0.1)
+                return false
+            }
+            let ip = try #require(CommandRunner.which("ip"))
+            let ssh = try #require(Tools.find("ssh"))
+            config = BackupConfig(source: "root@\(pair.targetAddress)", paths: [dir + "/src/home", dir + "/src/etc"],
+                                  destination: dir + "/backup", keepDaily: 7, keepWeekly: 4, keepMonthly: 12,
+                                  statePath: dir + "/state/backup-state.json",
+                                  ssh: "\(ip) netns exec \(pair.scanner) \(ssh) -i \(dir)/client -o BatchMode=yes -o StrictHostKeyChecking=no "
+                                      + "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR",
+                                  rsync: Tools.find("rsync") ?? "rsync")
+            try #require(up, "sshd did not start")
+        }
+
+        func job(at time: Int) -> BackupJob { BackupJob(config: config, now: { time }) }
+        func snapshotFile(_ s: SnapshotName, _ relative: String) -> String { "\(config.destination)/snapshots/\(s)\(source)/\(relative)" }
+        func state() -> BackupStatus? { try? BackupStatus.read(path: config.statePath).get() }
+        func latest() -> String? { try? FileManager.default.destinationOfSymbolicLink(atPath: config.destination + "/latest") }
+
+        /// Random bytes (rsync cannot compress them away), `count` files of `size`.
+        func addData(_ folder: String, count: Int, size: Int) throws {
+            try FileManager.default.createDirectory(atPath: source + "/home/" + folder, withIntermediateDirectories: true)
+            var g = SystemRandomNumberGenerator()
+            for i in 0..<count {
+                let bytes = (0..<(size / 8)).map { _ in g.next() as UInt64 }
+                try bytes.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: "\(source)/home/\(folder)/part-\(i).bin"))
+            }
+        }
+
+        /// The source side's link, slowed so that a transfer takes seconds (tc in our namespace).
+        func throttle(_ on: Bool) throws {
+            let links = try pair.run(in: pair.target, ["ip", "-o", "link", "show"]).stdout
+            let dev = try #require(links.split(separator: "\n").compactMap { line -> String? in
+                let name = line.split(separator: ":").dropFirst().first.map { $0.trimmingCharacters(in: .whitespaces) }
+                return name.flatMap { $0 == "lo" ? nil : String($0.split(separator: "@")[0]) }
+            }.first, "no veth in \(links)")
+            let args = on ? ["tc", "qdisc", "replace", "dev", dev, "root", "tbf", "rate", "24mbit", "burst", "32kbit", "latency", "400ms"]
+                          : ["tc", "qdisc", "del", "dev", dev, "root"]
+            let r = try pair.run(in: pair.target, args)
+            try #require(r.succeeded, "tc: \(r.stderr)")
+        }
+
+        /// The connection cut: SIGKILL to the sshd processes serving sessions (every descendant
+        /// of the listener named sshd), not to rsync, which then sees its connection gone.
+        func killSessions() -> Int {
+            var killed = 0
+            var parents: Set<pid_t> = [sshd.pid]
+            for _ in 0..<4 {
+                for (pid, ppid, comm) in Self.processes() where parents.contains(ppid) && !parents.contains(pid) {
+                    parents.insert(pid)
+                    if comm == "sshd" { kill(pid, SIGKILL); killed += 1 }
+                }
+            }
+            return killed
+        }
+
+        static func processes() -> [(pid_t, pid_t, String)] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name in
+                guard let pid = pid_t(name), let stat = SmallFile.text("/proc/\(name)/stat", max: 4096),
+                      let close = stat.lastIndex(of: ")"), let open = stat.firstIndex(of: "(") else { return nil }
+                let comm = String(stat[stat.index(after: open)..<close])
+                let rest = stat[stat.index(after: close)...].split(separator: " ")
+                guard rest.count > 2, let ppid = pid_t(rest[1]) else { return nil }
+                return (pid, ppid, comm)
+            }
+        }
+
+        /// Bytes under a folder (what the interrupted run has written so far).
+        static func bytes(under path: String) -> Int {
+            guard let e = FileManager.default.enumerator(atPath: path) else { return 0 }
+            var total = 0
+            while let f = e.nextObject() as? String {
+                var st = stat()
+                if lstat(path + "/" + f, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { total += Int(st.st_size) }
+            }
+            return total
+        }
+
+        static func checksum(_ path: String) -> UInt64? {
+            guard let d = FileManager.default.contents(atPath: path) else { return nil }
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in d { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            return h
+        }
+
+        func stop() {
+            sshd.stop()
+            pair.remove()
+        }
+        deinit {
+            stop()
+            _ = try? Tools.run("/bin/umount", ["-l", dir + "/backup"])
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+    }
+
+    /// A job on its own thread, so that the test can cut its connection while it runs.
+    final class Running: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Result<BackupJob.RunResult, BackupError>?
+        init(_ job: BackupJob) {
+            Thread.detachNewThread { [self] in
+                do throws(BackupError) { result = .success(try job.run()) } catch { result = .failure(error) }
+                done.signal()
+            }
+        }
+        func wait(seconds: Int) -> Result<BackupJob.RunResult, BackupError>? {
+            done.wait(timeout: .now() + .seconds(seconds)) == .success ? result : nil
+        }
+    }
+
+    @Test("the connection cut mid-transfer (sshd's session killed): no new snapshot, the previous intact, the failure in the state file and the agent's metric; the next run completes, reusing what had arrived")
+    func connectionCut() throws {
+        let s = try Source()
+        defer { s.stop() }
+        let t0 = 1_795_000_000
+        let first = try s.job(at: t0).run()
+        #expect(first.succeeded, "\(first.exitCode) \(first.message)")
+        let good = try #require(first.snapshot)
+        let goodFile = s.snapshotFile(good, "home/alice/ch1.tex")
+
+        // 24 MB at 3 MB/s: about 8 s, cut once a few files are across.
+        try s.addData("runs", count: 24, size: 1 << 20)
+        let total = 24 << 20
+        try s.throttle(true)
+        let running = Running(s.job(at: t0 + 3600))
+        let snapshots = s.config.destination + "/snapshots"
+        var arrived = 0
+        for _ in 0..<300 where arrived < 5 << 20 {
+            Thread.sleep(forTimeInterval: 0.1)
+            let partials = ((try? FileManager.default.contentsOfDirectory(atPath: snapshots)) ?? []).filter { $0.hasSuffix(".partial") }
+            arrived = partials.map { Source.bytes(under: snapshots + "/" + $0) }.reduce(0, +)
+        }
+        #expect(arrived >= 5 << 20 && arrived < total, "the transfer never got going: \(arrived) bytes")
+        let killed = s.killSessions()
+        #expect(killed > 0, "no sshd session to kill")
+        let cut = try #require(running.wait(seconds: 90), "the run did not end after its connection was cut").get()
+        #expect(!cut.succeeded && cut.exitCode != 0 && cut.snapshot == nil && cut.message.contains("connection was lost"), "\(cut.exitCode) \(cut.message)")
+        print("backup faults: connection cut after \(arrived) bytes: \(cut.message)")
+
+        // Nothing promoted, the previous snapshot untouched, the failure recorded.
+        #expect(BackupJob(config: s.config).list().snapshots.map(\.name) == [good])
+        #expect(s.latest() == "snapshots/\(good)")
+        #expect(try String(contentsOfFile: goodFile, encoding: .utf8) == "chapter 1\n")
+        #expect(!FileManager.default.fileExists(atPath: s.snapshotFile(good, "home/runs")))
+        let st = try #require(s.state())
+        #expect(st.lastSuccess == Double(t0) && st.exitCode == Int(cut.exitCode) && st.lastRunEnd == Double(t0 + 3600), "\(st)")
+        let metrics = try Tools.run(Binary.gpucluster, ["agent", "--once", "--smartctl", "", "--nvml", "/nonexistent/libnvidia-ml.so.1",
+                                                        "--nvidia-smi", "/nonexistent/nvidia-smi", "--backup-state", s.config.statePath])
+        #expect(metrics.output.contains("gpucluster_backup_last_exit_code \(cut.exitCode)")
+                && metrics.output.contains("gpucluster_backup_last_success_timestamp_seconds \(t0)"),
+                "\(metrics.output.split(separator: "\n").filter { $0.contains("backup") })")
+
+        // The next run finishes, and what had arrived is not sent again.
+        try s.throttle(false)
+        let next = try s.job(at: t0 + 7200).run()
+        #expect(next.succeeded, "\(next.exitCode) \(next.message)")
+        let done = try #require(next.snapshot)
+        let sent = try #require(next.bytesTransferred)
+        #expect(sent <= total - (4 << 20), "sent \(sent) of \(total) bytes again after \(arrived) had arrived")
+        for i in 0..<24 {
+            let name = "home/runs/part-\(i).bin"
+            #expect(Source.checksum(s.snapshotFile(done, name)) == Source.checksum("\(s.source)/\(name)"), "\(name) differs")
+        }
+        #expect(s.latest() == "snapshots/\(done)" && BackupJob(config: s.config).list().partials.isEmpty)
+        #expect(s.state()?.lastSuccess == Double(t0 + 7200) && s.state()?.exitCode == 0)
+    }
+
+    @Test("a destination that fills up (a small tmpfs): the failure reported, the older snapshots intact, nothing half-promoted; room made, the next run completes")
+    func destinationFull() throws {
+        let s = try Source()
+        defer { s.stop() }
+        let mount = try Tools.run("/bin/mount", ["-t", "tmpfs", "-o", "size=12m", "tmpfs", s.config.destination])
+        try #require(mount.status == 0, "mount tmpfs: \(mount.error)")
+        let t0 = 1_795_000_000
+        try s.addData("small", count: 2, size: 1 << 20)
+        let first = try s.job(at: t0).run()
+        let good = try #require(first.snapshot, "\(first.exitCode) \(first.message)")
+
+        try s.addData("big", count: 16, size: 1 << 20)
+        let full = try s.job(at: t0 + 3600).run()
+        #expect(!full.succeeded && full.snapshot == nil && full.exitCode != 0, "\(full.exitCode) \(full.message)")
+        #expect(full.message.lowercased().contains("no space left"), "the message should say why: \(full.message)")
+        print("backup faults: destination full: \(full.message)")
+        #expect(BackupJob(config: s.config).list().snapshots.map(\.name) == [good] && s.latest() == "snapshots/\(good)")
+        for i in 0..<2 {
+            let name = "home/small/part-\(i).bin"
+            #expect(Source.checksum(s.snapshotFile(good, name)) == Source.checksum("\(s.source)/\(name)"), "\(name) in the older snapshot changed")
+        }
+        #expect(s.state()?.exitCode == Int(full.exitCode) && s.state()?.lastSuccess == Double(t0))
+
+        // Room made (the admin grows the disk): the next run completes.
+        let grow = try Tools.run("/bin/mount", ["-o", "remount,size=64m", s.config.destination])
+        try #require(grow.status == 0, "remount: \(grow.error)")
+        // (The next day: retention would fold two snapshots of one day into one.)
+        let next = try s.job(at: t0 + 86_400).run()
+        let done = try #require(next.snapshot, "\(next.exitCode) \(next.message)")
+        #expect(Source.checksum(s.snapshotFile(done, "home/big/part-15.bin")) == Source.checksum("\(s.source)/home/big/part-15.bin"))
+        #expect(BackupJob(config: s.config).list().snapshots.map(\.name) == [done, good])
+    }
+
+    @Test("one byte flipped in the newest snapshot, size and time kept: verify over sshd names exactly that file")
+    func flippedByte() throws {
+        let s = try Source()
+        defer { s.stop() }
+        try s.addData("runs", count: 4, size: 64 << 10)
+        let snap = try #require(try s.job(at: 1_795_000_000).run().snapshot)
+        let victim = s.snapshotFile(snap, "home/runs/part-2.bin")
+        var st = stat()
+        #expect(lstat(victim, &st) == 0)
+        let fd = open(victim, O_RDWR)
+        try #require(fd >= 0)
+        var b: UInt8 = 0
+        _ = pread(fd, &b, 1, 1000)
+        b ^= 0x01
+        _ = pwrite(fd, &b, 1, 1000)
+        close(fd)
+        var times = [st.st_atim, st.st_mtim]
+        _ = utimensat(AT_FDCWD, victim, &times, 0)
+        let v = try s.job(at: 1_795_000_100).verify()
+        #expect(!v.ok && v.findings.mismatched == ["\(s.source.dropFirst())/home/runs/part-2.bin"], "\(v.findings)")
+    }
+}
