@@ -44,6 +44,10 @@ public struct BackupJob: Sendable {
         public var exitCode: Int32
         public var findings: VerifyFindings
         public var message: String
+        /// The slice checked (`--sample 1/N`), and how many files it held of the snapshot's.
+        public var sample: VerifySample?
+        public var filesChecked: Int?
+        public var filesTotal: Int?
         /// rsync finished and nothing differed without a reason.
         public var ok: Bool { RsyncExit.isSuccess(exitCode) && findings.mismatched.isEmpty }
     }
@@ -116,8 +120,10 @@ public struct BackupJob: Sendable {
                          bytesTransferred: transferred, pruned: pruned, snapshotsKept: kept)
     }
 
-    /// Compares the newest snapshot with the source by checksum, without copying anything.
-    public func verify(progress: ((Progress) -> Void)? = nil) throws(BackupError) -> VerifyResult {
+    /// Compares the newest snapshot with the source by checksum, without copying anything:
+    /// every file, or with `slices` one slice of a rotating sample (the one after the slice
+    /// the state file says was checked last), so that every file is checked within `slices` runs.
+    public func verify(slices: Int? = nil, progress: ((Progress) -> Void)? = nil) throws(BackupError) -> VerifyResult {
         let store = self.store
         try store.prepare()
         let lockFD = try store.lock(waiting: waiting)
@@ -127,6 +133,27 @@ public struct BackupJob: Sendable {
         }
         var args = ["-n", "-c", "-aRHAX", "--numeric-ids", "--delete", "--out-format=%i %l %n",
                     "-e", config.ssh, "--rsync-path=\(config.remoteRsync)"]
+        var sample: VerifySample?
+        var checked: Int?, total: Int?
+        let filterFile = store.root + "/.verify-sample.filter"
+        if let n = slices {
+            guard (2...VerifySample.maxSlices).contains(n) else { throw BackupError("a sample is 1/N with N from 2 to \(VerifySample.maxSlices)") }
+            let previous = BackupState.read(config.statePath)
+            // (The state file is read as untrusted: an index out of range starts the rotation over.)
+            let last = previous.verifySlices == n ? previous.verifySliceIndex.flatMap { (0..<n).contains($0) ? $0 : nil } : nil
+            let index = last.map { ($0 + 1) % n } ?? 0
+            let folders = VerifySample.folders(snapshotRoot: store.path(newest), paths: config.paths)
+            let chosen = folders.filter { VerifySample.slice(ofFolder: $0.path, slices: n) == index }
+            sample = VerifySample(index: index, of: n)
+            checked = chosen.reduce(0) { $0 + $1.files }
+            total = folders.reduce(0) { $0 + $1.files }
+            guard FileManager.default.createFile(atPath: filterFile, contents: Data(VerifySample.filterRules(folders: chosen.map(\.path))),
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                throw BackupError("cannot write \(filterFile)")
+            }
+            args += ["--from0", "--filter=merge \(filterFile)"]
+        }
+        defer { if sample != nil { try? FileManager.default.removeItem(atPath: filterFile) } }
         args += config.paths.map { "\(config.source):\($0)" }
         args.append(store.path(newest) + "/")
         var findings = VerifyFindings()
@@ -138,12 +165,26 @@ public struct BackupJob: Sendable {
             return (seen, 0)
         }
         let result = VerifyResult(snapshot: newest, exitCode: code, findings: findings,
-                                  message: RsyncExit.isSuccess(code) ? "" : Self.failureMessage(code, messages))
-        let at = now()
+                                  message: RsyncExit.isSuccess(code) ? "" : Self.failureMessage(code, messages),
+                                  sample: sample, filesChecked: checked, filesTotal: total)
+        let at = Double(now())
         try BackupState.update(config.statePath) { s in
-            s.lastVerify = Double(at)
+            s.lastVerify = at
             s.verifyOK = result.ok
             if RsyncExit.isSuccess(code) { s.verifyMismatches = findings.mismatched.count }
+            s.verifyFilesChecked = checked
+            s.verifyFilesTotal = total
+            if let sample {
+                var ok = s.verifySlices == sample.of ? (s.verifySliceOK ?? []) : []
+                if ok.count != sample.of { ok = Array(repeating: 0, count: sample.of) }
+                ok[sample.index] = result.ok ? at : 0
+                s.verifySlices = sample.of
+                s.verifySliceIndex = sample.index
+                s.verifySliceOK = ok
+            } else if let n = s.verifySlices, (1...VerifySample.maxSlices).contains(n) {
+                // A full check covers every slice (and a failed one leaves none known good).
+                s.verifySliceOK = Array(repeating: result.ok ? at : 0, count: n)
+            }
         }
         return result
     }

@@ -20,6 +20,9 @@ public enum BackupReport {
     public static func verify(_ r: BackupJob.VerifyResult, show: Int) -> [String] {
         let f = r.findings
         var out = ["snapshot \(r.snapshot): \(f.mismatched.count) differing, \(f.changedSince) changed, \(f.addedSince) added, \(f.deletedSince) deleted on the source since"]
+        if let s = r.sample, let checked = r.filesChecked, let total = r.filesTotal {
+            out.append("sample \(s.index + 1) of \(s.of): \(checked) of \(total) files checked by checksum (the next slice at the next verification)")
+        }
         for name in f.mismatched.prefix(max(0, show)) { out.append("  DIFFERS  \(BackupConfig.printable(name))") }
         if f.mismatched.count > max(0, show) { out.append("  … and \(f.mismatched.count - max(0, show)) more") }
         return out
@@ -33,7 +36,20 @@ public enum BackupReport {
         let st = l.state
         if let t = st.lastSuccess { out.append("last success: \(age(now - Int(t))) ago") }
         if let code = st.exitCode, code != 0 && code != 24 { out.append("last run FAILED: \(BackupConfig.printable(st.message ?? "exit \(code)"))") }
-        if let t = st.lastVerify { out.append("last verification: \(age(now - Int(t))) ago, \(st.verifyOK == true ? "ok" : "FAILED")") }
+        if let t = st.lastVerify {
+            var line = "last verification: \(age(now - Int(t))) ago, \(st.verifyOK == true ? "ok" : "FAILED")"
+            if let i = st.verifySliceIndex, let n = st.verifySlices, let c = st.verifyFilesChecked, let total = st.verifyFilesTotal {
+                line += " (sample \(i + 1) of \(n): \(c) of \(total) files)"
+            }
+            out.append(line)
+        }
+        if let c = VerifyCoverage(sliceOK: st.verifySliceOK) {
+            if c.complete, let since = c.since {
+                out.append("verification coverage: every file checked by checksum in the last \(c.slices) samples (since \(age(now - Int(since))) ago)")
+            } else {
+                out.append("verification coverage: \(c.okSlices) of \(c.slices) slices checked and ok; the others not yet, or they found differences")
+            }
+        }
         return out
     }
 

@@ -19,6 +19,16 @@ public struct BackupStatus: Sendable, Codable, Equatable {
     public var lastVerify: Double?
     public var verifyOK: Bool?
     public var verifyMismatches: Int?
+    /// `verify --sample 1/N`: N, the slice checked last, and per slice the Unix time of its
+    /// last check that found nothing wrong (0: not yet, or it found something). A full
+    /// verification sets every slice.
+    public var verifySlices: Int?
+    public var verifySliceIndex: Int?
+    public var verifySliceOK: [Double]?
+    /// Files the last verification checked by checksum, of those in the snapshot (a sample
+    /// checks its share; a full verification leaves these unset).
+    public var verifyFilesChecked: Int?
+    public var verifyFilesTotal: Int?
     public var bytesTransferred: Double?
     public var snapshots: Int?
     public var message: String?

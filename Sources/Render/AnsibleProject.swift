@@ -207,6 +207,7 @@ public enum AnsibleProject {
             ("schedule", .string(b.schedule.value.description)),
             ("on_calendar", .string(b.schedule.value.onCalendar)),
             ("keep", .map([("daily", .int(b.keepDaily.value)), ("weekly", .int(b.keepWeekly.value)), ("monthly", .int(b.keepMonthly.value))])),
+            ("verify_sample", b.verifySample.map { .int($0.value) } ?? .null),
         ])
     }
 

@@ -259,25 +259,23 @@ struct BackupFaultTests {
         #expect(BackupJob(config: s.config).list().snapshots.map(\.name) == [done, good])
     }
 
-    @Test("one byte flipped in the newest snapshot, size and time kept: verify over sshd names exactly that file")
+    @Test("one byte flipped in the newest snapshot, size and time kept: verify over sshd names exactly that file, and so does --sample 1/3 when its slice comes round")
     func flippedByte() throws {
         let s = try Source()
         defer { s.stop() }
         try s.addData("runs", count: 4, size: 64 << 10)
         let snap = try #require(try s.job(at: 1_795_000_000).run().snapshot)
         let victim = s.snapshotFile(snap, "home/runs/part-2.bin")
-        var st = stat()
-        #expect(lstat(victim, &st) == 0)
-        let fd = open(victim, O_RDWR)
-        try #require(fd >= 0)
-        var b: UInt8 = 0
-        _ = pread(fd, &b, 1, 1000)
-        b ^= 0x01
-        _ = pwrite(fd, &b, 1, 1000)
-        close(fd)
-        var times = [st.st_atim, st.st_mtim]
-        _ = utimensat(AT_FDCWD, victim, &times, 0)
+        try BackupSampleTests.flip(victim)
         let v = try s.job(at: 1_795_000_100).verify()
         #expect(!v.ok && v.findings.mismatched == ["\(s.source.dropFirst())/home/runs/part-2.bin"], "\(v.findings)")
+        // A rotating sample names it when its slice comes round, and only then.
+        var named: [Int: [String]] = [:]
+        for run in 0..<3 {
+            let sampled = try s.job(at: 1_795_000_200 + run).verify(slices: 3)
+            #expect(sampled.exitCode == 0 && sampled.sample?.index == run, "\(sampled.message)")
+            if !sampled.findings.mismatched.isEmpty { named[run] = sampled.findings.mismatched }
+        }
+        #expect(named.count == 1 && named.values.first == ["\(s.source.dropFirst())/home/runs/part-2.bin"], "\(named)")
     }
 }

@@ -59,4 +59,40 @@ struct BackupGateTests {
         let tasks = try String(contentsOfFile: "\(project)/roles/backup/tasks/main.yml", encoding: .utf8)
         #expect(tasks.contains(#"key_options: from="{{ gpucluster_backup.server_address }}",restrict,command="/usr/local/sbin/gpucluster-backup-gate""#))
     }
+
+    /// `backup.verifySample: N`: the verify unit runs one slice daily; without it, every file weekly.
+    @Test("verifySample renders a daily `verify --sample 1/N` (systemd-analyze accepts the units); without it a weekly full verification; out-of-range values are refused with their position")
+    func verifySample() throws {
+        guard FileManager.default.isExecutableFile(atPath: Repo.path(".venv/bin/python")) else {
+            print("backup verifySample test: SKIPPED: no .venv (scripts/test makes it)")
+            return
+        }
+        let sampled = ExampleSpec.text.replacingOccurrences(of: "  keep: { daily: 7, weekly: 4, monthly: 12 }\n",
+                                                            with: "  keep: { daily: 7, weekly: 4, monthly: 12 }\n  verifySample: 7\n")
+        #expect(sampled != ExampleSpec.text)
+        for (text, exec, calendar) in [(sampled, " --sample 1/7\n", "OnCalendar=*-*-* 05:00:00\n"),
+                                       (ExampleSpec.text, "\n", "OnCalendar=Sun *-*-* 05:00:00\n")] {
+            let project = try RenderTests.tempDir()
+            _ = try ProjectWriter.write(AnsibleProject.render(try RenderTests.spec(text), specText: text), to: project)
+            let out = try RenderTests.tempDir()
+            try RenderTests.jinja(project, host: "backup", "roles/backup/templates/gpucluster-backup-verify.service.j2", into: "\(out)/gpucluster-backup-verify.service")
+            try RenderTests.jinja(project, host: "backup", "roles/backup/templates/gpucluster-backup-verify.timer.j2", into: "\(out)/gpucluster-backup-verify.timer")
+            let unit = try String(contentsOfFile: "\(out)/gpucluster-backup-verify.service", encoding: .utf8)
+            let timer = try String(contentsOfFile: "\(out)/gpucluster-backup-verify.timer", encoding: .utf8)
+            #expect(unit.contains("ExecStart=/usr/local/bin/gpucluster backup verify --config /etc/gpucluster/backup.json" + exec), "\(unit)")
+            #expect(timer.contains(calendar), "\(timer)")
+            if let analyze = Tools.find("systemd-analyze") {
+                // ExecStart's binary must exist for systemd-analyze: checked with /bin/true in its place.
+                try unit.replacingOccurrences(of: "/usr/local/bin/gpucluster", with: "/bin/true")
+                    .write(toFile: "\(out)/gpucluster-backup-verify.service", atomically: true, encoding: .utf8)
+                let r = try Tools.run(analyze, ["verify", "\(out)/gpucluster-backup-verify.service", "\(out)/gpucluster-backup-verify.timer"])
+                #expect(!r.error.contains("gpucluster-backup-verify"), "systemd-analyze: \(r.error)")
+            }
+        }
+        for bad in ["1", "367", "\"1/7\"", "-3"] {
+            let l = SpecLoader.load(bytes: Array(ExampleSpec.text.replacingOccurrences(of: "  keep: { daily: 7, weekly: 4, monthly: 12 }\n",
+                                                                                     with: "  keep: { daily: 7, weekly: 4, monthly: 12 }\n  verifySample: \(bad)\n").utf8))
+            #expect(!l.isValid && l.diagnostics.contains { "\($0)".contains("backup.verifySample") && "\($0)".contains(":") }, "\(bad): \(l.diagnostics.map { "\($0)" })")
+        }
+    }
 }

@@ -18,4 +18,13 @@ for f in [project / "inventory/group_vars/all.yml", project / f"roles/{role}/def
 variables.update(inventory_hostname=host, ansible_managed="Ansible managed: do not edit")
 env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True)
 env.filters["to_json"] = json.dumps   # Ansible's filter of that name
+# Ansible templates a variable's value when it is used: a default like "{{ 'a' if x else 'b' }}"
+# reaches the template as its result. Values that need facts (unknown here) stay as written.
+for _ in range(4):
+    for k, v in list(variables.items()):
+        if isinstance(v, str) and ("{{" in v or "{%" in v):
+            try:
+                variables[k] = env.from_string(v).render(**variables)
+            except Exception:  # facts, Ansible-only filters: as written
+                pass
 sys.stdout.write(env.from_string((project / template).read_text()).render(**variables))

@@ -129,8 +129,10 @@ struct BackupRole: AnsibleRole {
             backup_timers:
               - gpucluster-backup.timer
               - gpucluster-backup-verify.timer
-            # Verification reads every file on both sides: weekly, not after every run.
-            backup_verify_on_calendar: "Sun *-*-* 05:00:00"
+            # Verification reads every file it checks on both sides: all of them weekly, or with the
+            # spec's verifySample one slice of N daily (every file within N days).
+            backup_verify_on_calendar: "{{ '*-*-* 05:00:00' if gpucluster_backup.verify_sample else 'Sun *-*-* 05:00:00' }}"
+            backup_verify_arguments: "{{ (' --sample 1/' ~ (gpucluster_backup.verify_sample | int)) if gpucluster_backup.verify_sample else '' }}"
 
             """,
              templates: [
@@ -138,8 +140,10 @@ struct BackupRole: AnsibleRole {
                 ("gpucluster-backup-gate.j2", Self.gate),
                 ("gpucluster-backup.service.j2", Self.unit(verb: "run", description: "pull a snapshot from {{ gpucluster_backup.source_host }}", timeout: "20h")),
                 ("gpucluster-backup.timer.j2", Self.timer(description: "gpucluster backup: {{ gpucluster_backup.schedule }}", calendar: "{{ gpucluster_backup.on_calendar }}")),
-                ("gpucluster-backup-verify.service.j2", Self.unit(verb: "verify", description: "compare the newest snapshot with {{ gpucluster_backup.source_host }} by checksum", timeout: "20h")),
-                ("gpucluster-backup-verify.timer.j2", Self.timer(description: "gpucluster backup verification: weekly", calendar: "{{ backup_verify_on_calendar }}")),
+                ("gpucluster-backup-verify.service.j2", Self.unit(verb: "verify", description: "compare the newest snapshot with {{ gpucluster_backup.source_host }} by checksum", timeout: "20h",
+                                                                    arguments: "{{ backup_verify_arguments }}")),
+                ("gpucluster-backup-verify.timer.j2", Self.timer(description: "gpucluster backup verification: {{ ('daily, one slice of ' ~ gpucluster_backup.verify_sample) if gpucluster_backup.verify_sample else 'weekly, every file' }}",
+                                                                  calendar: "{{ backup_verify_on_calendar }}")),
              ])
     }
 
@@ -160,7 +164,7 @@ struct BackupRole: AnsibleRole {
 
     """
 
-    static func unit(verb: String, description: String, timeout: String) -> String {
+    static func unit(verb: String, description: String, timeout: String, arguments: String = "") -> String {
         """
         # {{ ansible_managed }}
         [Unit]
@@ -172,7 +176,7 @@ struct BackupRole: AnsibleRole {
 
         [Service]
         Type=oneshot
-        ExecStart=/usr/local/bin/gpucluster backup \(verb) --config /etc/gpucluster/backup.json
+        ExecStart=/usr/local/bin/gpucluster backup \(verb) --config /etc/gpucluster/backup.json\(arguments)
         Nice=10
         IOSchedulingClass=idle
         TimeoutStartSec=\(timeout)

@@ -10,8 +10,6 @@ struct PythonRole: AnsibleRole {
     /// Only what the spec's toolchains need: pyenv compiles Python, a venv needs python3-venv.
     static func packages(_ spec: ClusterSpec) -> [String] {
         let kinds = Set(spec.users.map(\.python))
-        let used = [(Spec.PythonToolchain.conda, Self.condaTasks), (.pyenv, Self.pyenvTasks), (.venv, Self.venvTasks)].filter { kinds.contains($0.0) }
-        let toolchains = used.isEmpty ? "" : "\n" + used.map(\.1).joined(separator: "\n")
         var p: [String] = []
         if kinds.contains(.venv) { p.append("python3-venv") }
         if kinds.contains(.conda) || kinds.contains(.pyenv) { p.append("curl") }

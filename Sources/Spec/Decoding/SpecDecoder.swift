@@ -20,7 +20,7 @@ public enum SpecKeys {
     public static let notify = ["slack"]
     public static let slack = ["webhookFile", "channel"]
     public static let dashboard = ["port", "freeMemoryMiB", "idleUtilizationPercent", "idleMinutes"]
-    public static let backup = ["server", "from", "account", "paths", "schedule", "keep", "allowBastionAccess"]
+    public static let backup = ["server", "from", "account", "paths", "schedule", "keep", "allowBastionAccess", "verifySample"]
     public static let keep = ["daily", "weekly", "monthly"]
     public static let security = ["ssh", "homeMode", "umask", "updates", "bruteForce"]
     public static let ssh = ["kex", "ciphers", "macs", "hostKeys", "maxAuthTries", "maxSessions", "tcpForwarding",
@@ -300,6 +300,8 @@ struct SpecDecoder {
                        allowBastionAccess: r.bool(f["allowBastionAccess"], "backup.allowBastionAccess")
                            ?? Located(false, at: n.location), location: n.location)
         if let s = r.schedule(f["schedule"], "backup.schedule") { b.schedule = s }
+        // The bound is the verifier's own (VerifySample.maxSlices in the Backup module).
+        if let v = r.int(f["verifySample"], "backup.verifySample", range: 2...366) { b.verifySample = v }
         if let k = f["keep"], let kf = r.fields(k, "backup.keep", allowed: SpecKeys.keep) {
             if let v = r.int(kf["daily"], "backup.keep.daily", range: 0...3650) { b.keepDaily = v }
             if let v = r.int(kf["weekly"], "backup.keep.weekly", range: 0...520) { b.keepWeekly = v }

@@ -190,4 +190,7 @@ public struct Backup: Sendable {
     /// Off by default: the bastion must not reach the backup server (anti-ransomware).
     public var allowBastionAccess: Located<Bool>
     public var location: SourceLocation
+    /// Verification of one slice in N daily (`backup verify --sample 1/N`: every file within N
+    /// days) instead of every file weekly; nil: every file, weekly.
+    public var verifySample: Located<Int>? = nil
 }

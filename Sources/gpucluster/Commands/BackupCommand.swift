@@ -18,12 +18,18 @@ struct BackupCommand: ParsableCommand {
 
     struct Options: ParsableArguments {
         @Option(help: "The backup config (written by the backup role).") var config = BackupConfig.defaultPath
+        /// Rehearsals and benchmarks only: a week of daily runs in minutes (retention keeps one
+        /// snapshot per day, so runs on one real day would fold into one).
+        @Option(help: ArgumentHelp("Take this Unix time as now.", visibility: .hidden)) var now: Int?
 
         /// The job, with rsync ended with us (it runs in its own process group, which a
         /// terminal's Ctrl-C would not reach) and a word when it waits for another run.
         func job() throws -> BackupJob {
             CommandRunner.endChildrenOnSignals()
-            return BackupJob(config: try load(), waiting: { printError("waiting for the backup run or verification in progress …") })
+            let fixed = now
+            let clock: @Sendable () -> Int = { fixed ?? Int(time(nil)) }
+            return BackupJob(config: try load(), now: clock,
+                             waiting: { printError("waiting for the backup run or verification in progress …") })
         }
 
         func progress(_ verb: String) -> (BackupJob.Progress) -> Void {
@@ -65,14 +71,25 @@ struct BackupCommand: ParsableCommand {
             rsync exits 0 even when checksums differ, so the verdict comes from its itemized
             output: a file whose content or size differs with the same time fails the check.
             Files changed on the source since the snapshot are counted, not failed.
+            With --sample 1/N, one slice of the files (by folder) is checked, the next slice the
+            next time: every file within N runs; `backup list` shows the coverage.
             """)
         @OptionGroup var options: Options
         @Option(help: "At most this many differing files are listed.") var show = 50
+        @Option(help: "Check one slice of N (1/N, N from 2 to \(VerifySample.maxSlices)), the next one the next time.") var sample: String?
 
         func run() throws {
+            var slices: Int?
+            if let sample {
+                guard let n = VerifySample.slices(sample) else {
+                    printError("gpucluster backup verify: --sample takes 1/N with N from 2 to \(VerifySample.maxSlices), not '\(TerminalText.printable(sample))'")
+                    throw ExitCode(1)
+                }
+                slices = n
+            }
             let job = try options.job()
             let r: BackupJob.VerifyResult
-            do { r = try job.verify(progress: options.progress("checking")) } catch {
+            do { r = try job.verify(slices: slices, progress: options.progress("checking")) } catch {
                 printError("gpucluster backup verify: \(error)")
                 throw ExitCode(1)
             }

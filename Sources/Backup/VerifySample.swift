@@ -1,0 +1,117 @@
+import Foundation
+
+/// `backup verify --sample 1/N`: the newest snapshot's files split into N slices by the folder
+/// that holds them (a stable hash of the folder's path), one slice checked by checksum per
+/// verification, the next one the time after; so every file is checked within N runs.
+///
+/// The slice goes to rsync as filter rules (`+ /FOLDER/*` for each of its folders, then `+ */`
+/// and `- *`). Filter rules travel inside rsync's protocol, not on the source's command line:
+/// the source runs exactly the verification command its sudoers line allows (a test records it).
+/// Folders, not files, are the unit: rsync matches each file against every rule in turn, so a
+/// rule per file would cost files × rules; a lab's homes have ~100× fewer folders than files.
+public struct VerifySample: Sendable, Equatable {
+    /// Which slice (0 ..< of).
+    public var index: Int
+    public var of: Int
+
+    public static let maxSlices = 366
+
+    public init(index: Int, of: Int) {
+        self.index = index
+        self.of = of
+    }
+
+    /// "1/N" as the option is written (N in 2 … 366).
+    public static func slices(_ text: String) -> Int? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0] == "1", parts[1].count <= 3, parts[1].allSatisfy(\.isASCII),
+              let n = Int(parts[1]), (2...maxSlices).contains(n) else { return nil }
+        return n
+    }
+
+    /// The slice a folder belongs to: FNV-1a of its path's bytes (stable across runs and machines).
+    public static func slice(ofFolder path: [UInt8], slices: Int) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in path { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return Int(h % UInt64(max(1, slices)))
+    }
+
+    /// A folder of the snapshot, by its path as on the source, and the regular files directly in it.
+    public struct Folder: Sendable, Equatable {
+        public var path: [UInt8]
+        public var files: Int
+    }
+
+    /// Every folder under each backed-up path inside the snapshot, never through a symlink
+    /// (a user's link is a file here, not a way out of the snapshot). Names are bytes: a folder
+    /// whose name is not UTF-8 is still sampled.
+    public static func folders(snapshotRoot: String, paths: [String]) -> [Folder] {
+        var out: [Folder] = []
+        let root = Array(snapshotRoot.utf8)
+        var stack: [[UInt8]] = paths.map { Array($0.utf8) }.reversed()
+        while let folder = stack.popLast() {
+            guard let dir = withCString(root + folder, { opendir($0) }) ?? nil else { continue }
+            var files = 0
+            var sub: [[UInt8]] = []
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+                if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+                let child = folder + [0x2F] + name
+                var st = stat()
+                guard withCString(root + child, { lstat($0, &st) }) == 0 else { continue }
+                switch st.st_mode & S_IFMT {
+                case S_IFDIR: sub.append(child)
+                case S_IFREG: files += 1
+                default: break
+                }
+            }
+            closedir(dir)
+            out.append(Folder(path: folder, files: files))
+            stack += sub.sorted { $0.lexicographicallyPrecedes($1) }.reversed()
+        }
+        return out
+    }
+
+    /// The rules for rsync's `--from0 --filter='merge FILE'`: NUL-separated, the folder's
+    /// wildcard characters escaped (every rule ends in `/*`, so rsync honours the escapes).
+    public static func filterRules(folders: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = []
+        for f in folders {
+            out += Array("+ ".utf8)
+            for b in f {
+                if b == UInt8(ascii: "*") || b == UInt8(ascii: "?") || b == UInt8(ascii: "[") || b == UInt8(ascii: "\\") {
+                    out.append(UInt8(ascii: "\\"))
+                }
+                out.append(b)
+            }
+            out += Array("/*".utf8) + [0]
+        }
+        out += Array("+ */".utf8) + [0] + Array("- *".utf8) + [0]
+        return out
+    }
+
+    /// `body` with the bytes as a C string (nil only if there is no buffer, which cannot be).
+    private static func withCString<T>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T? {
+        (bytes + [0]).withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: CChar.self) { c in c.baseAddress.map(body) }
+        }
+    }
+}
+
+/// How much of the newest snapshots verification has covered, from the state file.
+public struct VerifyCoverage: Sendable, Equatable {
+    public var slices: Int
+    /// Slices whose last check found nothing wrong.
+    public var okSlices: Int
+    /// The oldest of those checks: every file was checked by checksum since then (when all are OK).
+    public var since: Double?
+
+    public var complete: Bool { okSlices == slices }
+
+    public init?(sliceOK: [Double]?) {
+        guard let s = sliceOK, !s.isEmpty else { return nil }
+        slices = s.count
+        okSlices = s.filter { $0 > 0 }.count
+        since = okSlices == slices ? s.min() : nil
+    }
+}
