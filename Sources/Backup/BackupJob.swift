@@ -37,6 +37,8 @@ public struct BackupJob: Sendable {
         public var bytesTransferred: Int?
         public var pruned: [SnapshotName]
         public var snapshotsKept: Int
+        /// Files that changed on the source while they were being copied (rsync's names).
+        public var changedDuringRun: [String] = []
     }
 
     public struct VerifyResult: Sendable {
@@ -77,9 +79,12 @@ public struct BackupJob: Sendable {
         var changed = 0, bytes = 0
         var stats: [String: Int] = [:]
         var messages: [String] = []
+        var copied: [String] = []
         let code = try stream(args, progress: progress) { line in
             switch line {
-            case .item(_, let length, _): changed += 1; bytes += length
+            case .item(let flags, let length, let name):
+                changed += 1; bytes += length
+                if flags.hasPrefix(">f"), copied.count <= ChangedDuringRun.maxFiles { copied.append(name) }
             case .deleting: changed += 1
             case .stat(let k, let v): stats[k] = v
             case .message(let m): messages.append(m)
@@ -101,7 +106,25 @@ public struct BackupJob: Sendable {
         try store.setLatest(name)
         let decision = Retention(daily: config.keepDaily, weekly: config.keepWeekly, monthly: config.keepMonthly)
             .decide(store.snapshots())
-        var note = code == 24 ? "some files vanished while copying (normal on a live system)" : ""
+        var notes = code == 24 ? ["some files vanished while copying (normal on a live system)"] : []
+        // A first snapshot copies everything: the check would be a whole verification.
+        var changedDuring: [String] = []
+        if existing.last != nil, !copied.isEmpty {
+            if copied.count > ChangedDuringRun.maxFiles {
+                notes.append("more than \(ChangedDuringRun.maxFiles) files copied: not re-checked for changes during the run")
+            } else {
+                switch recheck(copied, in: name) {
+                case .success(let names): changedDuring = names
+                case .failure(let why): notes.append("could not re-check the copied files: \(why)")
+                }
+            }
+        }
+        if !changedDuring.isEmpty {
+            let shown = changedDuring.prefix(5).map { BackupConfig.printable($0) }.joined(separator: ", ")
+            notes.append("WARNING: \(changedDuring.count) file(s) changed while being copied (the next run copies them again): \(shown)"
+                         + (changedDuring.count > 5 ? " and \(changedDuring.count - 5) more" : ""))
+        }
+        var note = notes.joined(separator: "; ")
         // The success is recorded before pruning: a deletion that fails must not hide it.
         try BackupState.update(config.statePath) { s in
             s.lastRunStart = Double(start); s.lastRunEnd = Double(end); s.lastSuccess = Double(end)
@@ -117,7 +140,45 @@ public struct BackupJob: Sendable {
         let kept = store.snapshots().count
         try BackupState.update(config.statePath) { s in s.snapshots = kept; s.message = note }
         return RunResult(snapshot: name, exitCode: code, succeeded: true, message: note, itemsChanged: changed,
-                         bytesTransferred: transferred, pruned: pruned, snapshotsKept: kept)
+                         bytesTransferred: transferred, pruned: pruned, snapshotsKept: kept, changedDuringRun: changedDuring)
+    }
+
+    /// The files a run copied, compared with the source once more by checksum: the
+    /// verification's command, with filter rules (inside rsync's protocol) keeping it to them.
+    /// A file whose size, time or content now differs changed while (or just after) it was copied.
+    private func recheck(_ copied: [String], in snapshot: SnapshotName) -> Result<[String], BackupError> {
+        let rules = store.root + "/.recheck.filter"
+        guard FileManager.default.createFile(atPath: rules, contents: Data(ChangedDuringRun.rules(files: copied.map(ChangedDuringRun.unescape))),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            return .failure(BackupError("cannot write \(rules)"))
+        }
+        defer { try? FileManager.default.removeItem(atPath: rules) }
+        var args = ["-n", "-c", "-aRHAX", "--numeric-ids", "--delete", "--out-format=%i %l %n",
+                    "-e", config.ssh, "--rsync-path=\(config.remoteRsync)", "--from0", "--filter=merge \(rules)"]
+        args += config.paths.map { "\(config.source):\($0)" }
+        args.append(store.path(snapshot) + "/")
+        var changed: [String] = []
+        var messages: [String] = []
+        do throws(BackupError) {
+            let code = try stream(args, progress: nil) { line in
+                switch line {
+                case .item(let flags, _, let name):
+                    let f = Array(flags.utf8)
+                    // A file (not new since: it was just copied) whose content, size or time moved.
+                    if f[1] == UInt8(ascii: "f"), !flags.contains("+++++++++"),
+                       f[2] == UInt8(ascii: "c") || f[3] == UInt8(ascii: "s") || f[4] == UInt8(ascii: "t") {
+                        changed.append(name)
+                    }
+                case .message(let m): messages.append(m)
+                default: break
+                }
+                return (0, 0)
+            }
+            guard RsyncExit.isSuccess(code) else { return .failure(BackupError(Self.failureMessage(code, messages))) }
+        } catch {
+            return .failure(error)
+        }
+        return .success(changed)
     }
 
     /// Compares the newest snapshot with the source by checksum, without copying anything:

@@ -115,3 +115,71 @@ public struct VerifyCoverage: Sendable, Equatable {
         since = okSlices == slices ? s.min() : nil
     }
 }
+
+/// After a run: the files it copied, compared once more with the source by checksum (the
+/// verification's own command, limited by filter rules), so that a file written to while it
+/// was being copied is named in a warning instead of sitting torn in the snapshot unnoticed
+/// (rsync itself says nothing: it sends what it read). The next run copies such a file again.
+public enum ChangedDuringRun {
+    /// Past this many copied files (a first snapshot, a big change) the check is skipped: its
+    /// rules are matched against every file it walks.
+    public static let maxFiles = 10_000
+
+    /// rsync's `%n` back to bytes: it writes a byte it will not print as `\#ooo` (octal).
+    public static func unescape(_ name: String) -> [UInt8] {
+        let u = Array(name.utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i < u.count {
+            if u[i] == UInt8(ascii: "\\"), i + 4 < u.count, u[i + 1] == UInt8(ascii: "#"),
+               let v = octal(u[(i + 2)...(i + 4)]) {
+                out.append(v)
+                i += 5
+            } else {
+                out.append(u[i])
+                i += 1
+            }
+        }
+        return out
+    }
+
+    private static func octal(_ digits: ArraySlice<UInt8>) -> UInt8? {
+        var v = 0
+        for d in digits {
+            guard d >= UInt8(ascii: "0"), d <= UInt8(ascii: "7") else { return nil }
+            v = v * 8 + Int(d - UInt8(ascii: "0"))
+        }
+        return v <= 255 ? UInt8(v) : nil
+    }
+
+    /// Each file's folders (`+ /a/`, `+ /a/b/`), the file itself, then `- *`: rsync walks only
+    /// those folders. A pattern with a wildcard character has them escaped (rsync honours
+    /// backslashes only in patterns that have one).
+    public static func rules(files: [[UInt8]]) -> [UInt8] {
+        var seen = Set<[UInt8]>()
+        var out: [UInt8] = []
+        func add(_ pattern: [UInt8]) {
+            guard seen.insert(pattern).inserted else { return }
+            let wild = pattern.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
+            out += Array("+ /".utf8)
+            for b in pattern {
+                if wild, b == UInt8(ascii: "*") || b == UInt8(ascii: "?") || b == UInt8(ascii: "[") || b == UInt8(ascii: "\\") {
+                    out.append(UInt8(ascii: "\\"))
+                }
+                out.append(b)
+            }
+            out.append(0)
+        }
+        for f in files {
+            let parts = f.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+            var prefix: [UInt8] = []
+            for p in parts.dropLast() {
+                prefix += Array(p) + [UInt8(ascii: "/")]
+                add(prefix)
+            }
+            if !parts.isEmpty { add(Array(f.drop { $0 == UInt8(ascii: "/") })) }
+        }
+        out += Array("- *".utf8) + [0]
+        return out
+    }
+}

@@ -156,6 +156,14 @@ struct BackupFaultTests {
 
     /// A job on its own thread, so that the test can cut its connection while it runs.
     final class Running: @unchecked Sendable {
+        /// A stop signal for a helper thread.
+        final class Flag: @unchecked Sendable {
+            private let lock = NSLock()
+            private var on = true
+            var isSet: Bool { lock.withLock { on } }
+            func clear() { lock.withLock { on = false } }
+        }
+
         private let done = DispatchSemaphore(value: 0)
         private var result: Result<BackupJob.RunResult, BackupError>?
         init(_ job: BackupJob) {
@@ -224,6 +232,44 @@ struct BackupFaultTests {
         }
         #expect(s.latest() == "snapshots/\(done)" && BackupJob(config: s.config).list().partials.isEmpty)
         #expect(s.state()?.lastSuccess == Double(t0 + 7200) && s.state()?.exitCode == 0)
+    }
+
+    @Test("a file written to while the run copies it: the run succeeds and warns naming that file (and no other), in its result and the state file; the next run copies it again")
+    func changedWhileCopied() throws {
+        let s = try Source()
+        defer { s.stop() }
+        let t0 = 1_795_000_000
+        _ = try #require(try s.job(at: t0).run().snapshot)
+        try s.addData("runs", count: 8, size: 1 << 20)
+        let log = s.source + "/home/alice/train.log"
+        try "epoch 0\n".write(toFile: log, atomically: true, encoding: .utf8)
+        try s.throttle(true)
+        // A training job's log, appended to every 50 ms for as long as the run lasts (at most 60 s).
+        let writing = Running.Flag()
+        Thread.detachNewThread {
+            guard let h = FileHandle(forWritingAtPath: log) else { return }
+            var epoch = 1
+            while writing.isSet, epoch < 1200 {
+                h.seekToEndOfFile(); h.write(Data("epoch \(epoch)\n".utf8)); epoch += 1
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            try? h.close()
+        }
+        let result = try #require(Running(s.job(at: t0 + 3600)).wait(seconds: 120), "the run did not end").get()
+        writing.clear()
+        try s.throttle(false)
+        #expect(result.succeeded && result.snapshot != nil, "\(result.exitCode) \(result.message)")
+        let name = String((s.source + "/home/alice/train.log").dropFirst())
+        #expect(result.changedDuringRun == [name], "\(result.changedDuringRun)")
+        #expect(result.message.contains("WARNING: 1 file(s) changed while being copied") && result.message.contains(name), "\(result.message)")
+        #expect(s.state()?.message?.contains(name) == true, "\(String(describing: s.state()?.message))")
+        print("backup faults: changed while copied: \(result.message)")
+        // Left alone, the next run copies it again and has nothing to warn about.
+        Thread.sleep(forTimeInterval: 1.1)
+        let next = try s.job(at: t0 + 7200).run()
+        #expect(next.succeeded && next.changedDuringRun.isEmpty && !next.message.contains("WARNING"), "\(next.message)")
+        let copy = try String(contentsOfFile: s.snapshotFile(try #require(next.snapshot), "home/alice/train.log"), encoding: .utf8)
+        #expect(copy == (try String(contentsOfFile: log, encoding: .utf8)))
     }
 
     @Test("a destination that fills up (a small tmpfs): the failure reported, the older snapshots intact, nothing half-promoted; room made, the next run completes")
