@@ -37,8 +37,11 @@ public struct BackupJob: Sendable {
         public var bytesTransferred: Int?
         public var pruned: [SnapshotName]
         public var snapshotsKept: Int
-        /// Files that changed on the source while they were being copied (rsync's names).
+        /// Files that changed on the source while they were being copied (rsync's names), and
+        /// how many copied files that check compared, in how many seconds (nil: not checked).
         public var changedDuringRun: [String] = []
+        public var recheckedFiles: Int?
+        public var recheckSeconds: Double?
     }
 
     public struct VerifyResult: Sendable {
@@ -109,12 +112,17 @@ public struct BackupJob: Sendable {
         var notes = code == 24 ? ["some files vanished while copying (normal on a live system)"] : []
         // A first snapshot copies everything: the check would be a whole verification.
         var changedDuring: [String] = []
+        var rechecked: (files: Int, seconds: Double)?
         if existing.last != nil, !copied.isEmpty {
             if copied.count > ChangedDuringRun.maxFiles {
                 notes.append("more than \(ChangedDuringRun.maxFiles) files copied: not re-checked for changes during the run")
             } else {
+                let started = ContinuousClock.now
                 switch recheck(copied, in: name) {
-                case .success(let names): changedDuring = names
+                case .success(let names):
+                    changedDuring = names
+                    let d = (ContinuousClock.now - started).components
+                    rechecked = (copied.count, Double(d.seconds) + Double(d.attoseconds) / 1e18)
                 case .failure(let why): notes.append("could not re-check the copied files: \(why)")
                 }
             }
@@ -140,7 +148,8 @@ public struct BackupJob: Sendable {
         let kept = store.snapshots().count
         try BackupState.update(config.statePath) { s in s.snapshots = kept; s.message = note }
         return RunResult(snapshot: name, exitCode: code, succeeded: true, message: note, itemsChanged: changed,
-                         bytesTransferred: transferred, pruned: pruned, snapshotsKept: kept, changedDuringRun: changedDuring)
+                         bytesTransferred: transferred, pruned: pruned, snapshotsKept: kept, changedDuringRun: changedDuring,
+                         recheckedFiles: rechecked?.files, recheckSeconds: rechecked?.seconds)
     }
 
     /// The files a run copied, compared with the source once more by checksum: the
@@ -253,7 +262,9 @@ public struct BackupJob: Sendable {
     /// Copies PATH as it was in a snapshot into TARGET (a new or empty folder on this machine):
     /// the source cannot be written from here, by design, so restored files are copied back by
     /// an admin.
-    public func restore(snapshot: String, path: String, to target: String) throws(BackupError) -> Int32 {
+    /// With `force`, TARGET may hold files already: those of the same name are replaced, nothing
+    /// is deleted (never `/`: a restore is not a way to write over this server's own files).
+    public func restore(snapshot: String, path: String, to target: String, force: Bool = false) throws(BackupError) -> Int32 {
         let store = self.store
         let chosen: SnapshotName
         if snapshot == "latest" {
@@ -288,8 +299,11 @@ public struct BackupJob: Sendable {
         guard lstat(inSnapshot, &st) == 0 else {
             throw BackupError("\(path) is not in snapshot \(chosen)")
         }
-        if let entries = try? FileManager.default.contentsOfDirectory(atPath: target), !entries.isEmpty {
-            throw BackupError("\(target) is not empty: restore into a new or empty folder, then copy what you need")
+        guard Self.resolved(target) != "/" else {
+            throw BackupError("the target cannot be / (this server's own files): restore into a folder")
+        }
+        if !force, let entries = try? FileManager.default.contentsOfDirectory(atPath: target), !entries.isEmpty {
+            throw BackupError("\(target) is not empty: restore into a new or empty folder, then copy what you need (or --force to write into it: files of the same name are replaced, nothing is deleted)")
         }
         // `/./` makes -R keep the path from there: TARGET/home/alice/…
         let args = ["-aRHAX", "--numeric-ids", store.path(chosen) + "/." + path, target + "/"]

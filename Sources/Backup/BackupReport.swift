@@ -12,6 +12,9 @@ public enum BackupReport {
         let bytes = r.bytesTransferred.map { ", \(size($0)) copied" } ?? ""
         var out = ["snapshot \(r.snapshot.map { "\($0)" } ?? "?"): \(r.itemsChanged) changed\(bytes); \(r.snapshotsKept) kept"
                    + (r.pruned.isEmpty ? "" : ", removed \(r.pruned.map { "\($0)" }.joined(separator: " "))")]
+        if let n = r.recheckedFiles, let t = r.recheckSeconds {
+            out.append("re-checked \(n) copied file(s) against the source in \(Int((t * 10).rounded()) / 10).\(Int((t * 10).rounded()) % 10) s: \(r.changedDuringRun.count) changed while being copied")
+        }
         if !r.message.isEmpty { out.append("note: \(TerminalText.printable(r.message))") }
         return out
     }

@@ -272,6 +272,42 @@ struct BackupFaultTests {
         #expect(copy == (try String(contentsOfFile: log, encoding: .utf8)))
     }
 
+    @Test("the newest snapshot damaged (a file deleted, one truncated with its time kept, one byte flipped, `latest` gone): the next run completes, the deleted and truncated files come back, the older snapshot is untouched, and verify names the flipped file, which the new snapshot shares by hard link")
+    func newestSnapshotDamaged() throws {
+        let s = try Source()
+        defer { s.stop() }
+        let t0 = 1_795_000_000
+        try s.addData("runs", count: 4, size: 256 << 10)
+        let older = try #require(try s.job(at: t0).run().snapshot)
+        // Parts 1 and 2 change before the next snapshot: their copies there are its own inodes,
+        // so damaging them cannot reach the older snapshot through a hard link.
+        for i in [1, 2] {
+            try Data(repeating: UInt8(i), count: 256 << 10).write(to: URL(fileURLWithPath: "\(s.source)/home/runs/part-\(i).bin"))
+        }
+        let olderSums = (0..<4).map { Source.checksum(s.snapshotFile(older, "home/runs/part-\($0).bin")) }
+        let newest = try #require(try s.job(at: t0 + 86_400).run().snapshot)
+        try FileManager.default.removeItem(atPath: s.snapshotFile(newest, "home/runs/part-0.bin"))
+        let truncated = s.snapshotFile(newest, "home/runs/part-1.bin")
+        var st = stat()
+        try #require(stat(truncated, &st) == 0 && truncate(truncated, 1000) == 0)
+        var times = [st.st_atim, st.st_mtim]
+        try #require(utimensat(AT_FDCWD, truncated, &times, 0) == 0)
+        try BackupSampleTests.flip(s.snapshotFile(newest, "home/runs/part-2.bin"))
+        try FileManager.default.removeItem(atPath: s.config.destination + "/latest")
+
+        let next = try s.job(at: t0 + 2 * 86_400).run()
+        let done = try #require(next.snapshot, "\(next.exitCode) \(next.message)")
+        #expect(next.succeeded && s.latest() == "snapshots/\(done)")
+        for i in [0, 1, 3] {
+            let name = "home/runs/part-\(i).bin"
+            #expect(Source.checksum(s.snapshotFile(done, name)) == Source.checksum("\(s.source)/\(name)"), "\(name) did not come back")
+        }
+        #expect((0..<4).map { Source.checksum(s.snapshotFile(older, "home/runs/part-\($0).bin")) } == olderSums, "the older snapshot changed")
+        // Same size and time: rsync links it from the damaged snapshot. Verification is what finds it.
+        let v = try s.job(at: t0 + 2 * 86_400 + 60).verify()
+        #expect(!v.ok && v.findings.mismatched == ["\(s.source.dropFirst())/home/runs/part-2.bin"], "\(v.findings)")
+    }
+
     @Test("a destination that fills up (a small tmpfs): the failure reported, the older snapshots intact, nothing half-promoted; room made, the next run completes")
     func destinationFull() throws {
         let s = try Source()

@@ -234,7 +234,7 @@ struct BackupRsyncTests {
         }
     }
 
-    @Test("restore into a new folder; refuses unknown snapshots, paths outside the backup and non-empty targets")
+    @Test("restore into a new folder; refuses unknown snapshots, paths outside the backup, / and non-empty targets (unless --force: same names replaced, nothing deleted)")
     func restore() throws {
         if let why = Self.noRsync { print("backup rsync tests: SKIPPED: \(why)"); return }
         let f = try Fixture()
@@ -257,6 +257,19 @@ struct BackupRsyncTests {
         refused("latest", "/etc/shadow", f.dir + "/r2", "not under a backed-up path")
         refused("latest", f.source + "/home/../../../etc", f.dir + "/r2", "not under a backed-up path")
         refused("latest", f.source + "/home/alice", target, "is not empty")
+        refused("latest", f.source + "/home/alice", target, "--force to write into it")
+        // --force: into a folder with files; the restored one replaced, the others kept. Never `/`.
+        try "a local edit\n".write(toFile: target + f.source + "/home/alice/thesis/ch1.tex", atomically: true, encoding: .utf8)
+        try "keep me\n".write(toFile: target + "/keep.txt", atomically: true, encoding: .utf8)
+        #expect(try job.restore(snapshot: "latest", path: f.source + "/home/alice/thesis", to: target, force: true) == 0)
+        #expect(try String(contentsOfFile: target + f.source + "/home/alice/thesis/ch1.tex", encoding: .utf8) == "chapter 1\n")
+        #expect(try String(contentsOfFile: target + "/keep.txt", encoding: .utf8) == "keep me\n")
+        do {
+            _ = try job.restore(snapshot: "latest", path: f.source + "/home/alice", to: "/", force: true)
+            Issue.record("a restore onto / was not refused")
+        } catch {
+            #expect(error.description.contains("cannot be /"), "\(error.description)")
+        }
         refused("latest", f.source + "/home/alice", f.config.destination + "/x", "outside")
         refused("latest", f.source + "/home/nobody", f.dir + "/r3", "is not in snapshot")
 

@@ -122,11 +122,12 @@ struct BackupCommand: ParsableCommand {
         @Argument(help: "A snapshot name from `backup list`, or latest.") var snapshot: String
         @Argument(help: "An absolute path under a backed-up path, e.g. /home/alice/thesis.") var path: String
         @Option(help: "A new or empty folder to restore into.") var to: String
+        @Flag(help: "Restore into a folder that is not empty: files of the same name are replaced, nothing is deleted.") var force = false
 
         func run() throws {
             let job = try options.job()
             do {
-                let code = try job.restore(snapshot: snapshot, path: path, to: to)
+                let code = try job.restore(snapshot: snapshot, path: path, to: to, force: force)
                 guard code == 0 else {
                     printError("gpucluster backup restore: rsync exit \(code)")
                     throw ExitCode(1)
