@@ -282,7 +282,11 @@ struct BackupFaultTests {
         // Parts 1 and 2 change before the next snapshot: their copies there are its own inodes,
         // so damaging them cannot reach the older snapshot through a hard link.
         for i in [1, 2] {
-            try Data(repeating: UInt8(i), count: 256 << 10).write(to: URL(fileURLWithPath: "\(s.source)/home/runs/part-\(i).bin"))
+            let path = "\(s.source)/home/runs/part-\(i).bin"
+            try Data(repeating: UInt8(i), count: 256 << 10).write(to: URL(fileURLWithPath: path))
+            // A minute later: a rewrite within the same second could look unchanged to rsync.
+            var later = [timespec(tv_sec: time(nil) + 60, tv_nsec: 0), timespec(tv_sec: time(nil) + 60, tv_nsec: 0)]
+            try #require(utimensat(AT_FDCWD, path, &later, 0) == 0)
         }
         let olderSums = (0..<4).map { Source.checksum(s.snapshotFile(older, "home/runs/part-\($0).bin")) }
         let newest = try #require(try s.job(at: t0 + 86_400).run().snapshot)
