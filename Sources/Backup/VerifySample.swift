@@ -1,4 +1,5 @@
 import Foundation
+import NodeReport
 
 /// `backup verify --sample 1/N`: the newest snapshot's files split into N slices by the folder
 /// that holds them (a stable hash of the folder's path), one slice checked by checksum per
@@ -14,7 +15,7 @@ public struct VerifySample: Sendable, Equatable {
     public var index: Int
     public var of: Int
 
-    public static let maxSlices = 366
+    public static let maxSlices = BackupStatus.maxSlices
 
     public init(index: Int, of: Int) {
         self.index = index
@@ -50,7 +51,7 @@ public struct VerifySample: Sendable, Equatable {
         let root = Array(snapshotRoot.utf8)
         var stack: [[UInt8]] = paths.map { Array($0.utf8) }.reversed()
         while let folder = stack.popLast() {
-            guard let dir = withCString(root + folder, { opendir($0) }) ?? nil else { continue }
+            guard let dir = openFolder(root: root, folder) else { continue }
             var files = 0
             var sub: [[UInt8]] = []
             while let entry = readdir(dir) {
@@ -88,6 +89,21 @@ public struct VerifySample: Sendable, Equatable {
         }
         out += Array("+ */".utf8) + [0] + Array("- *".utf8) + [0]
         return out
+    }
+
+    /// The folder opened one component at a time from the snapshot's root, none of them
+    /// followed if it is a symlink (a backed-up `/home` that is a link, or a folder swapped
+    /// for one, must not lead this walk out of the snapshot as root).
+    private static func openFolder(root: [UInt8], _ folder: [UInt8]) -> OpaquePointer? {
+        guard var fd = withCString(root, { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }), fd >= 0 else { return nil }
+        for component in folder.split(separator: UInt8(ascii: "/")) {
+            let next = withCString(Array(component), { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }) ?? -1
+            close(fd)
+            guard next >= 0 else { return nil }
+            fd = next
+        }
+        guard let dir = fdopendir(fd) else { close(fd); return nil }
+        return dir
     }
 
     /// `body` with the bytes as a C string (nil only if there is no buffer, which cannot be).

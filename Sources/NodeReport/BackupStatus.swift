@@ -36,6 +36,9 @@ public struct BackupStatus: Sendable, Codable, Equatable {
     public init(version: Int = 1) { self.version = version }
 
     public static let maxFileBytes = 64 * 1024
+    /// Unix seconds up to the year 10,000; slices of `verify --sample 1/N` up to N = 366.
+    public static let maxTime: Double = 253_402_300_800
+    public static let maxSlices = 366
 
     /// Reads a state file another program wrote: bounded, and every failure is a message.
     public static func read(path: String) -> Result<BackupStatus, StatusError> {
@@ -52,6 +55,14 @@ public struct BackupStatus: Sendable, Codable, Equatable {
         do {
             let s = try JSONDecoder().decode(BackupStatus.self, from: data)
             guard s.version == 1 else { return .failure(StatusError(message: "\(path): unknown version \(s.version)")) }
+            // Times become Ints where they are shown: out of range they would trap there.
+            let times = [s.lastRunStart, s.lastRunEnd, s.lastSuccess, s.lastVerify].compactMap { $0 } + (s.verifySliceOK ?? [])
+            guard times.allSatisfy({ $0.isFinite && (0...Self.maxTime).contains($0) }) else {
+                return .failure(StatusError(message: "\(path): a time outside 0 … \(Int(Self.maxTime))"))
+            }
+            guard (s.verifySliceOK?.count ?? 0) <= Self.maxSlices else {
+                return .failure(StatusError(message: "\(path): more than \(Self.maxSlices) verification slices"))
+            }
             return .success(s)
         } catch {
             return .failure(StatusError(message: "\(path): not a backup state file (\(error))"))

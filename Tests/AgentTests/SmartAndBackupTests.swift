@@ -83,7 +83,7 @@ struct SmartAndBackupTests {
         return p
     }
 
-    @Test("backup state: a valid file, a missing one, garbage, an unknown version, an oversized one")
+    @Test("backup state: a valid file, a missing one, garbage, an unknown version, times out of range, too many slices, an oversized one")
     func backupState() throws {
         let ok = try write(#"{"version":1,"lastRunStart":1700000000,"lastRunEnd":1700000600,"lastSuccess":1700000600,"exitCode":24,"verifyOK":true,"verifyMismatches":0,"snapshots":23,"extra":"ignored"}"#)
         let s = try BackupStatus.read(path: ok).get()
@@ -96,7 +96,12 @@ struct SmartAndBackupTests {
         c.collect(&snap)
         c.export(snap, &m)
         #expect(m.render().contains("gpucluster_backup_last_success_timestamp_seconds 1700000600"))
-        for (text, fragment) in [("{", "not a backup state file"), (#"{"version":2}"#, "unknown version")] {
+        for (text, fragment) in [("{", "not a backup state file"), (#"{"version":2}"#, "unknown version"),
+                                 // Times are made Ints where shown: out of range they would trap there.
+                                 (#"{"version":1,"lastSuccess":1e300}"#, "a time outside"),
+                                 (#"{"version":1,"lastVerify":-5}"#, "a time outside"),
+                                 (#"{"version":1,"verifySliceOK":[1,1e30]}"#, "a time outside"),
+                                 ("{\"version\":1,\"verifySliceOK\":[" + Array(repeating: "1", count: 400).joined(separator: ",") + "]}", "more than 366")] {
             guard case .failure(let e) = BackupStatus.read(path: try write(text)) else { Issue.record("accepted \(text)"); continue }
             #expect(e.message.contains(fragment))
         }

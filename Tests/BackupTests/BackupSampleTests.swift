@@ -121,6 +121,23 @@ struct BackupSampleTests {
         #expect(v.sample == VerifySample(index: 0, of: 7) && f.state()?.verifySliceOK?.count == 7)
     }
 
+    @Test("the walk never follows a symlink: a user's link to a folder, and a backed-up path that is itself a link, lead nowhere outside the snapshot")
+    func walkStaysInside() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("sample-walk-\(UUID().uuidString.prefix(8))").path
+        defer { try? fm.removeItem(atPath: dir) }
+        let snapshot = dir + "/snapshot"
+        try fm.createDirectory(atPath: snapshot + "/home/alice", withIntermediateDirectories: true)
+        try "mine\n".write(toFile: snapshot + "/home/alice/a.txt", atomically: true, encoding: .utf8)
+        try fm.createDirectory(atPath: dir + "/outside/deep", withIntermediateDirectories: true)
+        for i in 0..<5 { try "x\n".write(toFile: dir + "/outside/deep/f\(i)", atomically: true, encoding: .utf8) }
+        try fm.createSymbolicLink(atPath: snapshot + "/home/alice/escape", withDestinationPath: dir + "/outside")
+        try fm.createSymbolicLink(atPath: snapshot + "/srv", withDestinationPath: dir + "/outside")
+        let folders = VerifySample.folders(snapshotRoot: snapshot, paths: ["/home", "/srv"])
+        #expect(folders.map { String(decoding: $0.path, as: UTF8.self) } == ["/home", "/home/alice"], "\(folders)")
+        #expect(folders.map(\.files).reduce(0, +) == 1)
+    }
+
     @Test("filter rules: wildcards escaped, NUL-separated, folders then every folder then nothing else")
     func rules() {
         let r = VerifySample.filterRules(folders: [Array("/home/a*b".utf8), Array("/home/x[1]\\".utf8)])
