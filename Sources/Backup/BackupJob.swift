@@ -156,38 +156,43 @@ public struct BackupJob: Sendable {
     /// verification's command, with filter rules (inside rsync's protocol) keeping it to them.
     /// A file whose size, time or content now differs changed while (or just after) it was copied.
     private func recheck(_ copied: [String], in snapshot: SnapshotName) -> Result<[String], BackupError> {
-        let rules = store.root + "/.recheck.filter"
-        guard FileManager.default.createFile(atPath: rules, contents: Data(ChangedDuringRun.rules(files: copied.map(ChangedDuringRun.unescape))),
-                                             attributes: [.posixPermissions: 0o600]) else {
-            return .failure(BackupError("cannot write \(rules)"))
-        }
-        defer { try? FileManager.default.removeItem(atPath: rules) }
-        var args = ["-n", "-c", "-aRHAX", "--numeric-ids", "--delete", "--out-format=%i %l %n",
-                    "-e", config.ssh, "--rsync-path=\(config.remoteRsync)", "--from0", "--filter=merge \(rules)"]
-        args += config.paths.map { "\(config.source):\($0)" }
-        args.append(store.path(snapshot) + "/")
-        var changed: [String] = []
-        var messages: [String] = []
         do throws(BackupError) {
-            let code = try stream(args, progress: nil) { line in
-                switch line {
-                case .item(let flags, _, let name):
-                    let f = Array(flags.utf8)
-                    // A file (not new since: it was just copied) whose content, size or time moved.
-                    if f[1] == UInt8(ascii: "f"), !flags.contains("+++++++++"),
-                       f[2] == UInt8(ascii: "c") || f[3] == UInt8(ascii: "s") || f[4] == UInt8(ascii: "t") {
-                        changed.append(name)
-                    }
-                case .message(let m): messages.append(m)
-                default: break
-                }
-                return (0, 0)
-            }
-            guard RsyncExit.isSuccess(code) else { return .failure(BackupError(Self.failureMessage(code, messages))) }
+            let r = try checksumDryRun(against: snapshot, rules: ChangedDuringRun.rules(files: copied.map(ChangedDuringRun.unescape)),
+                                       progress: nil)
+            guard RsyncExit.isSuccess(r.code) else { return .failure(BackupError(Self.failureMessage(r.code, r.messages))) }
+            // Just copied, so any difference (content, size or time) moved meanwhile.
+            return .success(r.findings.mismatched + r.findings.changed)
         } catch {
             return .failure(error)
         }
-        return .success(changed)
+    }
+
+    /// The verification's rsync: `-n -c` of the source against `snapshot`, exactly the line the
+    /// source's sudoers allows, limited by filter rules when given (they travel inside rsync's
+    /// protocol; the file holding them lives in the destination's root for this one call).
+    private func checksumDryRun(against snapshot: SnapshotName, rules: [UInt8]?,
+                                progress: ((Progress) -> Void)?) throws(BackupError) -> (code: Int32, findings: VerifyFindings, messages: [String]) {
+        var args = ["-n", "-c", "-aRHAX", "--numeric-ids", "--delete", "--out-format=%i %l %n",
+                    "-e", config.ssh, "--rsync-path=\(config.remoteRsync)"]
+        let rulesFile = store.root + "/.filter-rules"
+        if let rules {
+            guard FileManager.default.createFile(atPath: rulesFile, contents: Data(rules), attributes: [.posixPermissions: 0o600]) else {
+                throw BackupError("cannot write \(rulesFile)")
+            }
+            args += ["--from0", "--filter=merge \(rulesFile)"]
+        }
+        defer { if rules != nil { try? FileManager.default.removeItem(atPath: rulesFile) } }
+        args += config.paths.map { "\(config.source):\($0)" }
+        args.append(store.path(snapshot) + "/")
+        var findings = VerifyFindings()
+        var messages: [String] = []
+        var seen = 0
+        let code = try stream(args, progress: progress) { line in
+            if case .message(let m) = line { messages.append(m) } else { seen += 1 }
+            findings.add(line)
+            return (seen, 0)
+        }
+        return (code, findings, messages)
     }
 
     /// Compares the newest snapshot with the source by checksum, without copying anything:
@@ -201,11 +206,9 @@ public struct BackupJob: Sendable {
         guard let newest = store.snapshots().last else {
             throw BackupError("nothing to verify: no snapshot in \(store.snapshotsDir) yet (run `gpucluster backup run` first)")
         }
-        var args = ["-n", "-c", "-aRHAX", "--numeric-ids", "--delete", "--out-format=%i %l %n",
-                    "-e", config.ssh, "--rsync-path=\(config.remoteRsync)"]
         var sample: VerifySample?
         var checked: Int?, total: Int?
-        let filterFile = store.root + "/.verify-sample.filter"
+        var rules: [UInt8]?
         if let n = slices {
             guard (2...VerifySample.maxSlices).contains(n) else { throw BackupError("a sample is 1/N with N from 2 to \(VerifySample.maxSlices)") }
             let previous = BackupState.read(config.statePath)
@@ -217,23 +220,9 @@ public struct BackupJob: Sendable {
             sample = VerifySample(index: index, of: n)
             checked = chosen.reduce(0) { $0 + $1.files }
             total = folders.reduce(0) { $0 + $1.files }
-            guard FileManager.default.createFile(atPath: filterFile, contents: Data(VerifySample.filterRules(folders: chosen.map(\.path))),
-                                                 attributes: [.posixPermissions: 0o600]) else {
-                throw BackupError("cannot write \(filterFile)")
-            }
-            args += ["--from0", "--filter=merge \(filterFile)"]
+            rules = VerifySample.filterRules(folders: chosen.map(\.path))
         }
-        defer { if sample != nil { try? FileManager.default.removeItem(atPath: filterFile) } }
-        args += config.paths.map { "\(config.source):\($0)" }
-        args.append(store.path(newest) + "/")
-        var findings = VerifyFindings()
-        var messages: [String] = []
-        var seen = 0
-        let code = try stream(args, progress: progress) { line in
-            if case .message(let m) = line { messages.append(m) } else { seen += 1 }
-            findings.add(line)
-            return (seen, 0)
-        }
+        let (code, findings, messages) = try checksumDryRun(against: newest, rules: rules, progress: progress)
         let result = VerifyResult(snapshot: newest, exitCode: code, findings: findings,
                                   message: RsyncExit.isSuccess(code) ? "" : Self.failureMessage(code, messages),
                                   sample: sample, filesChecked: checked, filesTotal: total)

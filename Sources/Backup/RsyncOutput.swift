@@ -41,7 +41,8 @@ public struct VerifyFindings: Sendable, Equatable {
     /// original) changed without anything saying so. Each one fails the verification.
     public var mismatched: [String] = []
     /// Changed on the source since the snapshot (size or time differ): expected, not errors.
-    public var changedSince = 0
+    public var changed: [String] = []
+    public var changedSince: Int { changed.count }
     public var addedSince = 0
     public var deletedSince = 0
 
@@ -57,7 +58,7 @@ public struct VerifyFindings: Sendable, Equatable {
             // Content or size changed while the time did not: nothing that changes a file
             // normally does that (bit rot, truncation, or a change that hid itself).
             if (checksum || size) && !time { mismatched.append(name) }
-            else if checksum || size || time { changedSince += 1 }
+            else if checksum || size || time { changed.append(name) }
         case .deleting:
             deletedSince += 1
         case .stat, .message:
