@@ -20,7 +20,7 @@ public struct BackupConfig: Codable, Sendable, Equatable {
     /// The remote shell rsync uses (`rsync -e`): ssh with the server's own key and the
     /// source's pinned host key.
     public var ssh: String
-    /// How the source runs rsync: through sudo, which allows exactly the two commands the
+    /// How the source runs rsync: through sudo, which allows exactly the three commands the
     /// backup sends (RsyncServerCommand).
     public var remoteRsync: String
     /// The local rsync.

@@ -73,7 +73,10 @@ public struct BackupJob: Sendable {
         if let last = partials.last { try store.move(store.partialPath(last), store.partialPath(name)) }
         for old in partials.dropLast() { try store.remove(store.partialPath(old)) }
 
-        var args = ["-aRHAX", "--numeric-ids", "--delete", "--stats", "--out-format=%i %l %n",
+        // Times compared to the nanosecond (`--modify-window=-1`, which stays on this side):
+        // a file rewritten in the same second as the snapshot's copy is copied again, not
+        // hard-linked as unchanged (rsync's default compares whole seconds).
+        var args = ["-aRHAX", "--modify-window=-1", "--numeric-ids", "--delete", "--stats", "--out-format=%i %l %n",
                     "-e", config.ssh, "--rsync-path=\(config.remoteRsync)"]
         if let newest = existing.last { args.append("--link-dest=\(store.path(newest))") }
         args += config.paths.map { "\(config.source):\($0)" }
@@ -152,28 +155,41 @@ public struct BackupJob: Sendable {
                          recheckedFiles: rechecked?.files, recheckSeconds: rechecked?.seconds)
     }
 
-    /// The files a run copied, compared with the source once more by checksum: the
-    /// verification's command, with filter rules (inside rsync's protocol) keeping it to them.
-    /// A file whose size, time or content now differs changed while (or just after) it was copied.
+    /// The files a run copied, compared with the source once more by size and time to the
+    /// nanosecond (ChangedDuringRun): the re-check's sudoers line, filter rules keeping it to
+    /// the folders that hold them. A copied file that now differs changed while (or just after)
+    /// it was copied.
     private func recheck(_ copied: [String], in snapshot: SnapshotName) -> Result<[String], BackupError> {
         do throws(BackupError) {
-            let r = try checksumDryRun(against: snapshot, rules: ChangedDuringRun.rules(files: copied.map(ChangedDuringRun.unescape)),
-                                       progress: nil)
+            let r = try dryRun(Self.recheckOptions, against: snapshot,
+                               rules: ChangedDuringRun.rules(files: copied.map(ChangedDuringRun.unescape)), progress: nil)
             guard RsyncExit.isSuccess(r.code) else { return .failure(BackupError(Self.failureMessage(r.code, r.messages))) }
-            // Just copied, so any difference (content, size or time) moved meanwhile.
-            return .success(r.findings.mismatched + r.findings.changed)
+            // (rsync prints names the same way in both runs, so they compare as printed.)
+            let wasCopied = Set(copied)
+            return .success((r.findings.mismatched + r.findings.changed).filter(wasCopied.contains))
         } catch {
             return .failure(error)
         }
     }
 
-    /// The verification's rsync: `-n -c` of the source against `snapshot`, exactly the line the
-    /// source's sudoers allows, limited by filter rules when given (they travel inside rsync's
-    /// protocol; the file holding them lives in the destination's root for this one call).
+    /// The verification: `-n -c` (dry run, checksums), the pull's options otherwise.
+    static let verifyOptions = ["-n", "-c", "-aRHAX", "--numeric-ids", "--delete"]
+    /// The re-check: `-n`, sizes and times with nanoseconds (`--modify-window=-1`, which stays
+    /// on this side), without ACLs, xattrs, hard links or deletions, which a torn copy does not move.
+    static let recheckOptions = ["-n", "-aR", "--modify-window=-1", "--numeric-ids"]
+
     private func checksumDryRun(against snapshot: SnapshotName, rules: [UInt8]?,
                                 progress: ((Progress) -> Void)?) throws(BackupError) -> (code: Int32, findings: VerifyFindings, messages: [String]) {
-        var args = ["-n", "-c", "-aRHAX", "--numeric-ids", "--delete", "--out-format=%i %l %n",
-                    "-e", config.ssh, "--rsync-path=\(config.remoteRsync)"]
+        try dryRun(Self.verifyOptions, against: snapshot, rules: rules, progress: progress)
+    }
+
+    /// A dry run of the source against `snapshot` with `options`, whose server side is exactly
+    /// one of the lines the source's sudoers allows (RsyncServerCommand), limited by filter
+    /// rules when given (they travel inside rsync's protocol; the file holding them lives in the
+    /// destination's root for this one call).
+    private func dryRun(_ options: [String], against snapshot: SnapshotName, rules: [UInt8]?,
+                        progress: ((Progress) -> Void)?) throws(BackupError) -> (code: Int32, findings: VerifyFindings, messages: [String]) {
+        var args = options + ["--out-format=%i %l %n", "-e", config.ssh, "--rsync-path=\(config.remoteRsync)"]
         let rulesFile = store.root + "/.filter-rules"
         if let rules {
             guard FileManager.default.createFile(atPath: rulesFile, contents: Data(rules), attributes: [.posixPermissions: 0o600]) else {

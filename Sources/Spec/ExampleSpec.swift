@@ -63,6 +63,7 @@ serviceAccounts:
     sudo:
       - /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /home /etc
       - /usr/bin/rsync --server --sender -nlHogDtpAXrcRe.iLsfxCIvu --numeric-ids . /home /etc
+      - /usr/bin/rsync --server --sender -nlogDtprRe.iLsfxCIvu --numeric-ids . /home /etc
 
 # The firewall policy: who may reach what. `on:` roles or hosts (default: every host);
 # `from:` networks, roles or hosts. `insideOnly` ports are never open to a public network.

@@ -8,7 +8,7 @@ import Testing
 
 /// `gpucluster backup` with the real rsync (Debian package). The only stand-in is the remote
 /// shell: a script that, like sshd + sudo with the spec's exact sudoers lines, runs the remote
-/// command only when it is one of the two allowed strings, and records it. The lab's
+/// command only when it is one of the three allowed strings, and records it. The lab's
 /// end-to-end test does the same over real ssh and sudo between containers.
 @Suite("backup: real rsync, snapshots, verification, failures", .serialized)
 struct BackupRsyncTests {
@@ -18,7 +18,9 @@ struct BackupRsyncTests {
         let config: BackupConfig
         let log: String
 
-        init() throws {
+        /// `afterPull`: shell run on the "source" right after a pull's rsync ends (a file
+        /// written just after rsync read it, deterministically).
+        init(afterPull: String = "") throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("gpucluster-backup-\(UUID().uuidString.prefix(8))").path
             source = dir + "/src"
             log = dir + "/remote-commands.log"
@@ -29,16 +31,18 @@ struct BackupRsyncTests {
             try Data(repeating: 7, count: 200_000).write(to: URL(fileURLWithPath: source + "/home/alice/data.bin"))
             try "Port 22\n".write(toFile: source + "/etc/sshd.conf", atomically: true, encoding: .utf8)
             let paths = [source + "/home", source + "/etc"]
-            let allowed = [RsyncServerCommand.pull(paths: paths), RsyncServerCommand.verify(paths: paths)]
+            let allowed = RsyncServerCommand.all(paths: paths)
             // ssh [options] HOST COMMAND…: the remote side gets the words joined, as sshd does.
             let shell = """
             #!/bin/sh
             while [ $# -gt 0 ]; do case "$1" in -l|-i|-o|-p) shift 2;; -*) shift;; *) break;; esac; done
             shift
             cmd="$*"
+            SRC='\(source)'
             printf '%s\\n' "$cmd" >> '\(log)'
             case "$cmd" in
-              'sudo -n \(allowed[0])'|'sudo -n \(allowed[1])') exec sh -c "${cmd#sudo -n }" ;;
+              'sudo -n \(allowed[0])') sh -c "${cmd#sudo -n }"; rc=$?; \(afterPull) exit $rc ;;
+              'sudo -n \(allowed[1])'|'sudo -n \(allowed[2])') exec sh -c "${cmd#sudo -n }" ;;
               *) echo "sudo: a password is required" >&2; exit 1 ;;
             esac
             """
@@ -76,6 +80,10 @@ struct BackupRsyncTests {
         let second = try f.job(at: t0 + 86_400).run()
         let s2 = try #require(second.snapshot)
         #expect(second.succeeded && second.bytesTransferred == 19)
+        // The copied file was re-checked with the third sudoers line; it had not moved.
+        let recheck = RsyncServerCommand.recheck(paths: f.config.paths)
+        #expect(try String(contentsOfFile: f.log, encoding: .utf8).split(separator: "\n").last.map(String.init) == "sudo -n \(recheck)")
+        #expect(second.recheckedFiles == 1 && second.changedDuringRun.isEmpty && !second.message.contains("WARNING"), "\(second.message)")
         // Unchanged files are the same inode in both snapshots (hard links), changed ones are not.
         #expect(f.inode(f.snapshotFile(s1, "home/alice/data.bin")) == f.inode(f.snapshotFile(s2, "home/alice/data.bin")))
         #expect(f.inode(f.snapshotFile(s1, "home/alice/thesis/ch1.tex")) != f.inode(f.snapshotFile(s2, "home/alice/thesis/ch1.tex")))
@@ -95,6 +103,34 @@ struct BackupRsyncTests {
                                                         "--nvidia-smi", "/nonexistent/nvidia-smi", "--backup-state", f.config.statePath])
         #expect(metrics.output.contains("gpucluster_backup_last_success_timestamp_seconds \(t0 + 86_400)"), "\(metrics.output.suffix(2000))")
         #expect(metrics.output.contains("gpucluster_backup_verify_ok 1"))
+    }
+
+    @Test("a copied file rewritten just after rsync read it (same size, same second, other nanoseconds) is named by the re-check; a file beside it that moved but was not copied is not")
+    func changedJustAfterCopy() throws {
+        if let why = Self.noRsync { print("backup rsync tests: SKIPPED: \(why)"); return }
+        let dir = FileManager.default.temporaryDirectory.path + "/gpucluster-recheck-arm-\(UUID().uuidString.prefix(8))"
+        // Armed for one pull: the copied chapter gets new bytes of the same length and a time in
+        // the same second; the notes beside it (unchanged before the run, so not copied) change too.
+        let f = try Fixture(afterPull: """
+        if [ -f '\(dir)' ]; then rm -f '\(dir)'; t=$(date -r "$SRC/home/alice/thesis/ch1.tex" '+%Y-%m-%d %H:%M:%S');
+          printf 'chapter 2, revised\\n' > "$SRC/home/alice/thesis/ch1.tex"; touch -d "$t.123456789" "$SRC/home/alice/thesis/ch1.tex";
+          echo moved >> "$SRC/home/alice/thesis/notes.txt"; fi;
+        """)
+        try "notes\n".write(toFile: f.source + "/home/alice/thesis/notes.txt", atomically: true, encoding: .utf8)
+        let t0 = 1_795_000_000
+        _ = try #require(try f.job(at: t0).run().snapshot)
+        try "chapter 1, revised\n".write(toFile: f.source + "/home/alice/thesis/ch1.tex", atomically: true, encoding: .utf8)
+        try Data().write(to: URL(fileURLWithPath: dir))
+        let run = try f.job(at: t0 + 3600).run()
+        #expect(!FileManager.default.fileExists(atPath: dir), "the hook did not run")
+        let chapter = String((f.source + "/home/alice/thesis/ch1.tex").dropFirst())
+        #expect(run.succeeded && run.changedDuringRun == [chapter], "\(run.changedDuringRun) \(run.message)")
+        #expect(run.recheckedFiles == 1 && run.message.contains("WARNING: 1 file(s) changed while being copied"), "\(run.message)")
+        // The snapshot holds what rsync read; the next run copies the new version.
+        let next = try f.job(at: t0 + 7200).run()
+        let s = try #require(next.snapshot)
+        #expect(try String(contentsOfFile: f.snapshotFile(s, "home/alice/thesis/ch1.tex"), encoding: .utf8) == "chapter 2, revised\n")
+        #expect(next.changedDuringRun.isEmpty, "\(next.message)")
     }
 
     /// docs/DESIGN.md: `rsync -n -c` exits 0 even when it finds a corrupted file. The verdict must

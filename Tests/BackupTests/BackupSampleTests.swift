@@ -144,12 +144,12 @@ struct BackupSampleTests {
         #expect(r == Array("+ /home/a\\*b/*\0+ /home/x\\[1]\\\\/*\0+ */\0- *\0".utf8))
         #expect(VerifySample.slices("1/7") == 7 && VerifySample.slices("1/366") == 366)
         #expect(["1/1", "1/367", "7", "1/", "/7", "1/07x", "1//7", "2/7", "1/٣"].allSatisfy { VerifySample.slices($0) == nil })
-        // The re-check after a run: each file's folders, the file, nothing else; rsync's
-        // `\#ooo` escapes turned back into bytes first.
+        // The re-check after a run: each file's folders (a wildcard escaped), no other folder,
+        // everything in those; rsync's `\#ooo` escapes turned back into bytes first.
         #expect(ChangedDuringRun.unescape("home/b\\#377f/x\\#012y") == Array("home/b".utf8) + [0xFF] + Array("f/x".utf8) + [0x0A] + Array("y".utf8))
         #expect(ChangedDuringRun.unescape("a\\#9zz\\#") == Array("a\\#9zz\\#".utf8))
-        #expect(ChangedDuringRun.rules(files: [Array("home/a/x".utf8), Array("home/a/y*".utf8), Array("home/b\\c".utf8)])
-                == Array("+ /home/\0+ /home/a/\0+ /home/a/x\0+ /home/a/y\\*\0+ /home/b\\c\0- *\0".utf8))
+        #expect(ChangedDuringRun.rules(files: [Array("home/a/x".utf8), Array("home/a/y".utf8), Array("home/b*/c".utf8), Array("home/d\\e/f".utf8)])
+                == Array("+ /home/\0+ /home/a/\0+ /home/b\\*/\0+ /home/d\\e/\0- */\0+ *\0".utf8))
         // Stable: the same folder lands in the same slice every time.
         #expect(VerifySample.slice(ofFolder: Array("/home/alice".utf8), slices: 7) == VerifySample.slice(ofFolder: Array("/home/alice".utf8), slices: 7))
     }

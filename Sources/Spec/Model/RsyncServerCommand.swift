@@ -3,9 +3,9 @@
 /// which lets the caller write and delete as root).
 ///
 /// `gpucluster backup` pulls with `rsync -aRHAX --numeric-ids` (hard links, ACLs and extended
-/// attributes kept; plus `-n -c` to verify); rsync 3.2
-/// and later (Debian 12) turn that into the strings below. A test records what the installed
-/// rsync really sends and compares.
+/// attributes kept), verifies with `-n -c` added, and re-checks what a run copied with
+/// `-n -aR`; rsync 3.2 and later (Debian 12) turn those into the strings below. A test records
+/// what the installed rsync really sends and compares.
 public enum RsyncServerCommand {
     public static let rsync = "/usr/bin/rsync"
     /// Short options of the pull: `-a` (`logDtpr`) with `-H` (hard links), `-A` (ACLs), `-X`
@@ -13,9 +13,15 @@ public enum RsyncServerCommand {
     public static let pullFlags = "-lHogDtpAXrRe.iLsfxCIvu"
     /// The verification: dry run (`n`) and checksums (`c`).
     public static let verifyFlags = "-nlHogDtpAXrcRe.iLsfxCIvu"
+    /// The re-check after a run: a dry run comparing size and time only (`-n -aR`), which reads
+    /// metadata the pull line already sends, never file contents (no `c`).
+    public static let recheckFlags = "-nlogDtprRe.iLsfxCIvu"
 
     public static func pull(paths: [String]) -> String { line(pullFlags, paths) }
     public static func verify(paths: [String]) -> String { line(verifyFlags, paths) }
+    public static func recheck(paths: [String]) -> String { line(recheckFlags, paths) }
+    /// The lines the backup account's sudoers must list, in this order.
+    public static func all(paths: [String]) -> [String] { [pull(paths: paths), verify(paths: paths), recheck(paths: paths)] }
 
     static func line(_ flags: String, _ paths: [String]) -> String {
         ([rsync, "--server", "--sender", flags, "--numeric-ids", "."] + paths).joined(separator: " ")

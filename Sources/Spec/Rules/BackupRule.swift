@@ -39,11 +39,11 @@ struct BackupRule: ValidationRule {
         }
     }
 
-    /// The server logs in to `from` as `account` and runs exactly two commands there with sudo.
+    /// The server logs in to `from` as `account` and runs exactly three commands there with sudo.
     func checkAccount(_ b: Backup, _ c: RuleContext, _ d: inout Diagnostics) {
         guard let source = c.spec.host(named: b.from.value) else { return }
         let paths = b.paths.map(\.value)
-        let needed = [RsyncServerCommand.pull(paths: paths), RsyncServerCommand.verify(paths: paths)]
+        let needed = RsyncServerCommand.all(paths: paths)
         let sudoLines = needed.map { "      - \($0)" }.joined(separator: "\n")
         guard let account = c.spec.serviceAccounts.first(where: { $0.name.value == b.account.value }) else {
             d.error(b.account.at, "backup.account '\(Diagnostic.printable(b.account.value))' is not among serviceAccounts",

@@ -11,8 +11,9 @@ struct BackupCommand: ParsableCommand {
         abstract: "Pull hard-linked snapshots from the source, verify them by checksum, list, restore.",
         discussion: """
         Runs on the backup server, which pulls over ssh (the source holds no key to it) as a
-        service account whose sudo allows exactly two rsync commands. Each outcome goes to the
-        state file the agent reports (gpucluster_backup_*), and stale or failed backups alert.
+        service account whose sudo allows exactly three rsync commands (pull, verify, re-check).
+        Each outcome goes to the state file the agent reports (gpucluster_backup_*), and stale
+        or failed backups alert.
         """,
         subcommands: [Run.self, Verify.self, List.self, Restore.self])
 
