@@ -137,6 +137,8 @@ public enum AnsibleProject {
             ("gpucluster_cluster", .string(spec.cluster.name.value)),
             ("gpucluster_domain", .string(spec.cluster.domain ?? "")),
             ("gpucluster_timezone", .string(spec.cluster.timezone)),
+            // The release every host runs unless its host_vars say another (base checks it).
+            ("gpucluster_os", .string(spec.release.rawValue)),
             ("gpucluster_admins", .list(spec.admins.map { .string($0.value) })),
             ("gpucluster_users", users),
             // Shared project folders (on the NFS server) and their groups (on every host).
@@ -220,6 +222,9 @@ public enum AnsibleProject {
         let h = assigned.host
         var pairs: [(String, YAMLValue)] = []
         if let a = assigned.managementAddress { pairs.append(("ansible_host", .string(a))) }
+        // A host on another release than the cluster's (moving to a new one).
+        if spec.release(of: h) != spec.release { pairs.append(("gpucluster_os", .string(spec.release(of: h).rawValue))) }
+        pairs += NvidiaDriverRole.hostVars(h, spec)
         pairs.append(("base_packages", .list(HostPackages.mainPlay(assigned, spec).map { .string($0) })))
         if let g = h.gpus?.value { pairs.append(("gpucluster_expected_gpus", .int(g))) }
         // An NVSwitch system gets the fabric manager (the driver role), and the agent watches it.

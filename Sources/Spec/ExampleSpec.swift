@@ -9,7 +9,7 @@ public enum ExampleSpec {
 cluster:
   name: vision-lab            # lowercase letters, digits and '-'
   domain: lab.internal        # hosts are NAME.lab.internal in /etc/hosts
-  os: debian-12               # the OS gpucluster configures
+  os: debian-12               # debian-12 or debian-13; a host may say its own os: (while the cluster moves)
   timezone: Europe/Berlin
 
 # Networks by name. `public` is where outside users (and the admins' laptops) are;

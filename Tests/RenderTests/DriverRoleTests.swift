@@ -63,6 +63,9 @@ struct DriverRoleTests {
         let list = try String(contentsOfFile: "\(out)/nvidia.list", encoding: .utf8)
         #expect(list.contains("deb [signed-by=/etc/apt/keyrings/gpucluster-cuda.asc] https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/ /\n"))
         #expect(list.contains("deb [signed-by=/etc/apt/keyrings/gpucluster-nvidia-container-toolkit.asc] https://nvidia.github.io/libnvidia-container/stable/deb/amd64/ /\n"))
+        // NVIDIA names its repository by release: a trixie host gets debian13's.
+        try RenderTests.jinja(project, host: "gpu02", "roles/nvidia_driver/templates/gpucluster-nvidia.list.j2", into: "\(out)/nvidia13.list", release: .debian13)
+        #expect(try String(contentsOfFile: "\(out)/nvidia13.list", encoding: .utf8).contains("/compute/cuda/repos/debian13/x86_64/ /\n"))
         // apt reads the pin and the blacklist as rendered: its own parser is the check.
         try FileManager.default.createDirectory(atPath: "\(out)/preferences.d", withIntermediateDirectories: true)
         try RenderTests.jinja(project, host: "gpu02", "roles/nvidia_driver/templates/gpucluster-nvidia.pref.j2", into: "\(out)/preferences.d/gpucluster-nvidia")
@@ -92,7 +95,7 @@ struct DriverRoleTests {
         let nvswitchOnDebian = ExampleSpec.text.replacingOccurrences(of: "    addresses: { internal: 10.10.0.12 }\n", with: "    addresses: { internal: 10.10.0.12 }\n    nvswitch: true\n")
         #expect(diagnostics(nvswitchOnDebian).contains { $0.contains("NVSwitch system, which needs nvidia-fabricmanager") })
         let branch550 = ExampleSpec.text.replacingOccurrences(of: "driver: \"535\"", with: "driver: \"550\"")
-        #expect(diagnostics(branch550).contains { $0.contains("warning") && $0.contains("Debian 12 packages the 535 branch only") })
+        #expect(diagnostics(branch550).contains { $0.contains("warning") && $0.contains("Debian 12 (bookworm) packages the 535 branch only") })
         for bad in ["latest", "535.*", "535 550", "535\\n", "5350", "535.1.2.3"] {
             let text = ExampleSpec.text.replacingOccurrences(of: "driver: \"535\"", with: "driver: \"\(bad)\"")
             #expect(diagnostics(text).contains { $0.contains("is not a driver branch or version") }, "\(bad)")

@@ -64,8 +64,9 @@ struct RenderTests {
     }
 
     /// Renders a template for a host with Jinja2 (as Ansible would) into `dir/name`.
-    static func jinja(_ project: String, host: String, _ template: String, into path: String) throws {
-        let r = try Tools.run(Repo.path(".venv/bin/python"), [Repo.path("Tests/render/render_template.py"), project, host, template])
+    /// `release`: the facts the host reports (Debian 12 unless said).
+    static func jinja(_ project: String, host: String, _ template: String, into path: String, release: OSRelease = .debian12) throws {
+        let r = try Tools.run(Repo.path(".venv/bin/python"), [Repo.path("Tests/render/render_template.py"), project, host, template, release.rawValue])
         #expect(r.status == 0, "\(template) for \(host): \(r.error)")
         try r.output.write(toFile: path, atomically: true, encoding: .utf8)
     }

@@ -6,6 +6,19 @@ struct BaseRole: AnsibleRole {
 
     func files(_ spec: ClusterSpec) -> [RenderedFile] {
         role(tasks: """
+            # Before anything is written: the host runs the release cluster.yaml says (cluster.os,
+            # or its own os:), whose packages and paths the roles expect.
+            - name: Check that the host runs the Debian release cluster.yaml says
+              ansible.builtin.assert:
+                that:
+                  - ansible_distribution == 'Debian'
+                  - gpucluster_os == 'debian-' ~ ansible_distribution_major_version
+                fail_msg: >-
+                  {{ inventory_hostname }} runs {{ ansible_distribution }} {{ ansible_distribution_version }}
+                  ({{ ansible_distribution_release }}), but cluster.yaml says {{ gpucluster_os }}:
+                  correct its os: in cluster.yaml, or upgrade the host first
+                quiet: true
+
             # Debian's way (/etc/hostname and `hostname`), not the hostname module: on a systemd
             # host it always asks systemd-hostnamed over D-Bus, which can take 25 s to answer (or
             # time out) on a busy host even when nothing changes (seen in the lab).

@@ -80,6 +80,9 @@ struct Fail2banRole: AnsibleRole {
             [sshd]
             enabled = true
             mode = normal
+            # OpenSSH 10 (Debian 13) logs logins from sshd-session; Debian's jail default
+            # matches sshd's own lines only and would see no failed login there.
+            journalmatch = _SYSTEMD_UNIT=ssh.service + _COMM=sshd + _COMM=sshd-session
             port = ssh
             maxretry = {{ fail2ban_max_retry }}
             findtime = {{ fail2ban_find_time }}

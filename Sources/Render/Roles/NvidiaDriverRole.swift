@@ -13,10 +13,21 @@ import Spec
 struct NvidiaDriverRole: AnsibleRole {
     let name = "nvidia_driver"
 
+    /// What a compute host on another release than the cluster's gets instead of the role's
+    /// defaults: that release's branch, when the spec names none (empty otherwise).
+    static func hostVars(_ h: Spec.Host, _ spec: ClusterSpec) -> [(String, YAMLValue)] {
+        guard h.has(.compute) else { return [] }
+        let mine = spec.gpu.on(spec.release(of: h))
+        guard mine.driver.value != spec.gpu.on(spec.release).driver.value else { return [] }
+        return [("nvidia_driver_version", .string(mine.driver.value)), ("nvidia_driver_pin_version", .string(mine.pinVersion)),
+                ("nvidia_driver_version_regex", .string(mine.versionRegex)),
+                ("nvidia_driver_fabric_manager", .string("nvidia-fabricmanager-\(mine.branch)"))]
+    }
+
     func files(_ spec: ClusterSpec) -> [RenderedFile] {
-        let g = spec.gpu
+        // The cluster's release here; a host on another one gets its own version (hostVars).
+        let g = spec.gpu.on(spec.release)
         let main = g.source.value == .debian ? "nvidia-driver" : "cuda-drivers-\(g.branch)"
-        let versionRegex = "^" + g.driver.value.replacingOccurrences(of: ".", with: "\\.") + (g.driver.value.contains(".") ? "-" : "\\.")
         var keys: [(name: String, url: String, fingerprint: String)] = []
         if g.source.value == .nvidia { keys.append(("cuda", GPUStack.cudaRepositoryKey.url, GPUStack.cudaRepositoryKey.fingerprint)) }
         if g.containers.value {
@@ -240,7 +251,7 @@ struct NvidiaDriverRole: AnsibleRole {
 
             """,
              defaults: """
-            # gpu: in cluster.yaml.
+            # gpu: in cluster.yaml (a driver it does not name: the branch cluster.os packages).
             nvidia_driver_version: "\(g.driver.value)"
             nvidia_driver_source: \(g.source.value.rawValue)
             nvidia_driver_containers: \(g.containers.value)
@@ -260,7 +271,7 @@ struct NvidiaDriverRole: AnsibleRole {
             nvidia_driver_simulate: "apt-get install --simulate --no-install-recommends -o APT::Ignore-Hold=true {{ nvidia_driver_install | map('quote') | join(' ') }}"
             # apt's version pattern for the pin, and the same as a regular expression.
             nvidia_driver_pin_version: "\(g.pinVersion)"
-            nvidia_driver_version_regex: '\(versionRegex)'
+            nvidia_driver_version_regex: '\(g.versionRegex)'
             nvidia_driver_pin_packages: /nvidia/ /^cuda-drivers/ /^libcuda/
             nvidia_driver_held_pattern: '\(GPUStack.heldNamePattern)'
             nvidia_driver_blacklist: [\(GPUStack.unattendedBlacklist.map { "\"\($0)\"" }.joined(separator: ", "))]

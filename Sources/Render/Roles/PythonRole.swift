@@ -28,17 +28,20 @@ struct PythonRole: AnsibleRole {
         return role(tasks: """
             - name: Keep pip away from the system Python
               ansible.builtin.stat:
-                path: /usr/lib/python3.11/EXTERNALLY-MANAGED
+                path: "{{ python_system_marker }}"
               register: python_marker
               check_mode: false
 
             - name: Say so when the system Python accepts global pip installs
               ansible.builtin.assert:
                 that: python_marker.stat.exists
-                fail_msg: "/usr/lib/python3.11/EXTERNALLY-MANAGED is missing: global pip installs would be possible"
+                fail_msg: "{{ python_system_marker }} is missing: global pip installs would be possible"
             \(toolchains)
             """,
              defaults: """
+            # The system Python of each Debian release, and Debian's marker that keeps pip out of it.
+            python_system_versions: {\(OSRelease.allCases.map { "\"\($0.major)\": \"\($0.systemPython)\"" }.joined(separator: ", "))}
+            python_system_marker: /usr/lib/python{{ python_system_versions[ansible_distribution_major_version] }}/EXTERNALLY-MANAGED
             # Hosts that hold the homes get the toolchains (host_vars set it from the spec).
             python_holds_homes: false
             # What the spec's toolchains need (from the users' `python:`).

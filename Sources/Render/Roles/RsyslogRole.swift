@@ -72,7 +72,7 @@ struct RsyslogRole: AnsibleRole {
             rsyslog_sink_rotate_size: 256M
             rsyslog_sink_keep: 14
             # Programs with a file of their own at the sink (per sender); the rest go to other.log.
-            rsyslog_sink_programs: [kernel, systemd, systemd-logind, sshd, sudo, su, login, cron, CRON, rsyslogd, smartd, chronyd,
+            rsyslog_sink_programs: [kernel, systemd, systemd-logind, sshd, sshd-session, sudo, su, login, cron, CRON, rsyslogd, smartd, chronyd,
                                     nfsd, rpc.mountd, rpc.idmapd, ufw, useradd, usermod, userdel, groupadd, passwd, dbus-daemon,
                                     polkitd, gpucluster, gpucluster-agent, prometheus, prometheus-alertmanager, ansible-ansible.builtin.command,
                                     audisp-syslog, fail2ban.actions, fail2ban.filter, fail2ban.server, unattended-upgrade]

@@ -6,7 +6,7 @@ public enum SpecKeys {
                              "security", "projects", "gpu"]
     public static let cluster = ["name", "domain", "os", "timezone"]
     public static let network = ["cidr", "scope"]
-    public static let host = ["name", "roles", "addresses", "gpus", "tags", "nvswitch"]
+    public static let host = ["name", "roles", "addresses", "gpus", "tags", "nvswitch", "os"]
     public static let adminAccess = ["from"]
     public static let user = ["name", "uid", "gid", "github", "keys", "shell", "python"]
     public static let serviceAccount = ["name", "uid", "on", "sudo", "keys"]
@@ -162,7 +162,8 @@ struct SpecDecoder {
         let gpus = r.int(f["gpus"], "\(p) gpus", range: 0...64)
         let tags = r.strings(f["tags"], "\(p) tags", maxLength: 64).map(\.value)
         var host = Host(name: name, roles: roles, addresses: addresses, gpus: gpus, tags: tags,
-                        nvswitch: r.bool(f["nvswitch"], "\(p) nvswitch"), location: n.location)
+                        nvswitch: r.bool(f["nvswitch"], "\(p) nvswitch"), os: r.string(f["os"], "\(p) os", maxLength: 40),
+                        location: n.location)
         host.hasUnknownRoles = unknownRoles
         return host
     }
@@ -386,7 +387,7 @@ struct SpecDecoder {
     mutating func decodeGPUStack(_ n: YAMLNode?, fallback: SourceLocation) -> GPUStack {
         var g = GPUStack.defaults(at: fallback)
         guard let n, let f = r.fields(n, "gpu", allowed: SpecKeys.gpu) else { return g }
-        if let v = r.string(f["driver"], "gpu.driver", maxLength: 16) { g.driver = v }
+        if let v = r.string(f["driver"], "gpu.driver", maxLength: 16) { g.driver = v; g.driverGiven = true }
         if let v = r.oneOf(f["source"], "gpu.source", GPUStack.Source.self) { g.source = v }
         if let v = r.bool(f["containers"], "gpu.containers") { g.containers = v }
         if let v = r.string(f["mirror"], "gpu.mirror", maxLength: 256) { g.mirror = v }

@@ -43,6 +43,12 @@ public struct ClusterSpec: Sendable {
 
     public func network(named n: String) -> Network? { networks.first { $0.name.value == n } }
     public func host(named n: String) -> Host? { hostIndex[n].map { hosts[$0] } }
+    /// The cluster's OS, and a host's (its own `os:`, else the cluster's). An unsupported
+    /// value is validation's error; here it reads as the oldest supported release.
+    public var release: OSRelease { OSRelease(rawValue: cluster.os.value) ?? .debian12 }
+    public func release(of h: Host) -> OSRelease { h.os.flatMap { OSRelease(rawValue: $0.value) } ?? release }
+    /// Every release some host runs, oldest first.
+    public var releases: [OSRelease] { Set(hosts.map(release(of:))).sorted() }
     public func hosts(withRole r: Role) -> [Host] { (roleIndex[r] ?? []).map { hosts[$0] } }
     public var bastion: Host? { hosts.first { $0.has(.bastion) } }
 }
@@ -71,6 +77,8 @@ public struct Host: Sendable {
     /// An NVSwitch system (HGX/DGX): the GPUs talk over NVLink switches, which need NVIDIA's
     /// fabric manager running before any CUDA job can start.
     public var nvswitch: Located<Bool>?
+    /// This host's OS when it differs from `cluster.os` (a cluster moving to a new release).
+    public var os: Located<String>?
     public var location: SourceLocation
     /// Some written roles were unknown (already reported): skip checks that need all roles.
     public var hasUnknownRoles = false

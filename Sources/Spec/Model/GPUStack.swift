@@ -14,8 +14,10 @@ public struct GPUStack: Sendable {
         case nvidia
     }
 
-    /// A driver branch ("535") or an exact version ("535.261.03").
+    /// A driver branch ("535") or an exact version ("535.261.03"). When the spec does not say
+    /// (`driverGiven` false), each host's release decides (`on(_:)`).
     public var driver: Located<String>
+    public var driverGiven = false
     public var source: Located<Source>
     /// NVIDIA Container Toolkit (`nvidia-ctk`), from NVIDIA's libnvidia-container repository.
     public var containers: Located<Bool>
@@ -23,12 +25,19 @@ public struct GPUStack: Sendable {
     public var mirror: Located<String>
 
     public static let debianMirror = "http://deb.debian.org/debian"
-    /// Debian 12's packaged branch (bookworm's nvidia-driver is 535.x).
-    public static let defaultDriver = "535"
 
     public static func defaults(at: SourceLocation) -> GPUStack {
-        GPUStack(driver: Located(defaultDriver, at: at), source: Located(.debian, at: at),
+        GPUStack(driver: Located(OSRelease.debian12.nvidiaDriverBranch, at: at), source: Located(.debian, at: at),
                  containers: Located(false, at: at), mirror: Located(debianMirror, at: at))
+    }
+
+    /// The stack as a host of `release` gets it: a driver the spec does not name is the branch
+    /// that release's Debian packages (a trixie host gets 550, a bookworm one 535).
+    public func on(_ release: OSRelease) -> GPUStack {
+        guard !driverGiven else { return self }
+        var g = self
+        g.driver = Located(release.nvidiaDriverBranch, at: driver.at)
+        return g
     }
 
     /// "535" or "535.261.03": digits and at most two dots, the first part three digits.
@@ -44,6 +53,11 @@ public struct GPUStack: Sendable {
     /// apt's version pattern for the pin: the branch, or the exact upstream version.
     public var pinVersion: String {
         driver.value.contains(".") ? "\(driver.value)-*" : "\(driver.value).*"
+    }
+
+    /// The same as a regular expression on apt's version strings.
+    public var versionRegex: String {
+        "^" + driver.value.replacingOccurrences(of: ".", with: "\\.") + (driver.value.contains(".") ? "-" : "\\.")
     }
 
     /// What the role asks apt for on every compute host. Debian: the DKMS driver and the
@@ -66,9 +80,11 @@ public struct GPUStack: Sendable {
     public static let unattendedBlacklist = ["nvidia-", "libnvidia-", "cuda-", "libcuda", "firmware-nvidia-", "xserver-xorg-video-nvidia"]
 
     /// NVIDIA's signing keys, pinned: the role refuses a downloaded key with another fingerprint.
-    public static let cudaRepositoryKey = (url: "https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/3bf863cc.pub",
+    /// NVIDIA names its repository by release (`debian12`, `debian13`): the role fills in the
+    /// host's major version from its facts.
+    public static let cudaRepositoryKey = (url: "https://developer.download.nvidia.com/compute/cuda/repos/debian{{ ansible_distribution_major_version }}/x86_64/3bf863cc.pub",
                                            fingerprint: "EB693B3035CD5710E231E123A4B469963BF863CC")
-    public static let cudaRepository = "https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/"
+    public static let cudaRepository = "https://developer.download.nvidia.com/compute/cuda/repos/debian{{ ansible_distribution_major_version }}/x86_64/"
     public static let containerToolkitKey = (url: "https://nvidia.github.io/libnvidia-container/gpgkey",
                                              fingerprint: "C95B321B61E88C1809C4F759DDCAE044F796ECB0")
     public static let containerToolkitRepository = "https://nvidia.github.io/libnvidia-container/stable/deb/amd64/"

@@ -13,9 +13,11 @@ struct GPUStackRule: ValidationRule {
             d.error(g.mirror.at, "gpu.mirror '\(Diagnostic.printable(String(g.mirror.value.prefix(80))))' is not a plain http(s) URL",
                     hint: "e.g. \(GPUStack.debianMirror)")
         }
-        if g.source.value == .debian, g.driver.value != GPUStack.defaultDriver, g.driver.value.split(separator: ".").first != Substring(GPUStack.defaultDriver) {
-            d.warning(g.driver.at, "gpu.driver \(Diagnostic.printable(g.driver.value)): Debian 12 packages the \(GPUStack.defaultDriver) branch only; apply will find no such version",
-                      hint: "gpu: { source: nvidia, driver: \"\(Diagnostic.printable(g.driver.value))\" } takes it from NVIDIA's repository")
+        // Debian packages one branch per release: a named other one exists only at NVIDIA.
+        let computeReleases = Set(c.spec.hosts(withRole: .compute).map(c.spec.release(of:))).sorted()
+        for release in computeReleases where g.source.value == .debian && g.driverGiven && g.branch != release.nvidiaDriverBranch {
+            d.warning(g.driver.at, "gpu.driver \(Diagnostic.printable(g.driver.value)): \(release.title) packages the \(release.nvidiaDriverBranch) branch only; apply will find no such version on its hosts",
+                      hint: "leave gpu.driver out (each release's own branch), or gpu: { source: nvidia, driver: \"\(Diagnostic.printable(g.driver.value))\" } takes it from NVIDIA's repository")
         }
         for h in c.spec.hosts {
             guard let nv = h.nvswitch, nv.value else { continue }
