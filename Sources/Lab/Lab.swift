@@ -3,8 +3,8 @@ import Foundation
 import GPU
 import Spec
 
-/// The rehearsal cluster: every spec host as a booted Debian 12 (systemd-nspawn on an
-/// overlay of the cached base) in its own network namespace, joined per spec network, plus
+/// The rehearsal cluster: every spec host as a booted Debian of its release (systemd-nspawn
+/// on an overlay of that release's cached base) in its own network namespace, joined per spec network, plus
 /// an `outside` namespace. Ansible runs from the bastion's seat (its network namespace), as
 /// on the real cluster, reaching hosts as root with a key the lab made.
 public struct Lab: Sendable {
@@ -30,10 +30,15 @@ public struct Lab: Sendable {
         try preflight()
         let layout = LabLayout(spec: spec)
         try refuseCollisions(layout)
-        let base = LabBaseImage(cacheDir: paths.cache, mirror: options.mirror)
-        try base.ensure(shell: shell, progress: progress)
+        // One base per release some host runs (a mixed cluster boots both).
+        var bases: [OSRelease: LabBaseImage] = [:]
+        for release in Set(layout.hosts.map(\.release)).sorted() {
+            let base = LabBaseImage(cacheDir: paths.cache, mirror: options.mirror, release: release)
+            try base.ensure(shell: shell, progress: progress)
+            bases[release] = base
+        }
         do {
-            return try build(layout, base: base, specPath: specPath, options: options, progress: progress)
+            return try build(layout, bases: bases, specPath: specPath, options: options, progress: progress)
         } catch {
             if keep {
                 progress("lab up failed; --keep: leaving what was built for a look (`gpucluster lab down` removes it)")
@@ -73,14 +78,19 @@ public struct Lab: Sendable {
         }
     }
 
-    func build(_ layout: LabLayout, base: LabBaseImage, specPath: String, options: UpOptions, progress: (String) -> Void) throws -> LabState {
+    func build(_ layout: LabLayout, bases: [OSRelease: LabBaseImage], specPath: String, options: UpOptions, progress: (String) -> Void) throws -> LabState {
         let fm = FileManager.default
         try fm.createDirectory(atPath: paths.hosts, withIntermediateDirectories: true)
-        var state = LabState(cluster: layout.cluster, spec: specPath, base: base.root,
+        func base(_ n: LabLayout.Node) throws -> LabBaseImage {
+            guard let b = bases[n.release] else { throw LabError("no base image for \(n.release.title)") }
+            return b
+        }
+        var state = LabState(cluster: layout.cluster, spec: specPath, base: bases.values.map(\.root).sorted().joined(separator: " "),
                              bastion: layout.bastion?.name, hosts: [])
         for n in layout.nodes {
             state.hosts.append(.init(name: n.name, namespace: n.namespace, address: n.managementAddress,
-                                     addresses: n.links.map(\.address), gpus: n.gpus, outside: n.isOutside))
+                                     addresses: n.links.map(\.address), gpus: n.gpus, outside: n.isOutside,
+                                     release: n.isOutside ? nil : n.release.rawValue))
         }
         try state.save(paths.stateFile)   // from here on, `down` knows what to remove
 
@@ -95,7 +105,7 @@ public struct Lab: Sendable {
         for n in layout.hosts {
             progress("\(n.name): root file system (overlay on the base)")
             let root = try HostRoot(paths: paths, name: n.name)
-            try root.mount(base: base.root, shell: shell)
+            try root.mount(base: try base(n).root, shell: shell)
             try root.prepare(node: n, adminKey: adminPub, shell: shell)
             if n.gpus > 0, let lib = options.simulatedNVML {
                 try root.installSimulatedGPUs(count: n.gpus, library: lib, seed: n.name)
@@ -109,7 +119,7 @@ public struct Lab: Sendable {
         try fm.createDirectory(atPath: paths.controlSockets, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
 
         for n in layout.hosts {
-            progress("\(n.name): booting Debian 12 (systemd-nspawn)")
+            progress("\(n.name): booting \(n.release.title) (systemd-nspawn)")
             let root = try HostRoot(paths: paths, name: n.name)
             try root.boot(namespace: n.namespace, shell: shell)
         }
@@ -310,6 +320,8 @@ public struct LabState: Codable, Sendable {
         public var addresses: [String]
         public var gpus: Int
         public var outside: Bool
+        /// The release it booted ("debian-13"; nil for `outside`, and in older state files).
+        public var release: String?
     }
     public var cluster: String
     public var spec: String

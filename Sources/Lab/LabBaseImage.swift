@@ -2,13 +2,12 @@ import HostSystem
 import Spec
 import Foundation
 
-/// The Debian 12 root file system every lab host boots from, made once by debootstrap and
-/// cached; each host gets an overlayfs upper layer on top, so the cache is never written.
+/// The root file system lab hosts of one Debian release boot from, made once by debootstrap
+/// and cached; each host gets an overlayfs upper layer on top, so the cache is never written.
 ///
 /// Lab hosts have no route out, so whatever the roles install is already here (the roles'
 /// `apt: state=present` then finds it installed, as on a machine with a local mirror).
 public struct LabBaseImage: Sendable {
-    public static let suite = "bookworm"
     /// What the generated roles install, plus what Ansible needs on a target (python3-apt).
     public static let packages = [
         "openssh-server", "python3", "python3-apt", "python3-venv", "sudo", "iptables", "ufw", "rsyslog", "rsync",
@@ -23,16 +22,19 @@ public struct LabBaseImage: Sendable {
 
     public var cacheDir: String
     public var mirror: String
+    public var release: OSRelease
+    /// debootstrap's suite: the release's codename.
+    public var suite: String { release.codename }
 
-    public init(cacheDir: String, mirror: String = "http://deb.debian.org/debian") {
-        self.cacheDir = cacheDir; self.mirror = mirror
+    public init(cacheDir: String, mirror: String = "http://deb.debian.org/debian", release: OSRelease = .debian12) {
+        self.cacheDir = cacheDir; self.mirror = mirror; self.release = release
     }
 
     /// One folder per package list, so a changed list builds a new base.
     public var root: String {
         var h: UInt64 = 14695981039346656037   // FNV-1a: stable across runs, unlike Hasher
-        for b in (Self.suite + " " + Self.packages.joined(separator: ",") + " lists " + GPUStack.debianComponents.joined(separator: ",")).utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
-        return "\(cacheDir)/base-\(Self.suite)-\(String(h, radix: 16).prefix(10))"
+        for b in (suite + " " + Self.packages.joined(separator: ",") + " lists " + GPUStack.debianComponents.joined(separator: ",")).utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        return "\(cacheDir)/base-\(suite)-\(String(h, radix: 16).prefix(10))"
     }
 
     public var isCached: Bool { FileManager.default.fileExists(atPath: root + "/.gpucluster-complete") }
@@ -44,11 +46,11 @@ public struct LabBaseImage: Sendable {
         let tmp = root + ".partial"
         try? FileManager.default.removeItem(atPath: tmp)
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        progress("base image: debootstrap \(Self.suite) with \(Self.packages.count) packages (about a minute, once)")
+        progress("base image: debootstrap \(suite) with \(Self.packages.count) packages (about a minute, once)")
         var stage = "", count = 0
         var tail: [String] = []
         let rc = try CommandRunner.streamLines(debootstrap, ["--variant=minbase", "--include=" + Self.packages.joined(separator: ","),
-                                                            Self.suite, tmp, mirror],
+                                                            suite, tmp, mirror],
                                                environment: ProcessInfo.processInfo.environment) { line in
             tail = Array((tail + [String(line)]).suffix(20))
             guard line.hasPrefix("I: ") else { return }
@@ -82,7 +84,7 @@ public struct LabBaseImage: Sendable {
     func fetchDriverIndex(_ tmp: String, shell: any LabShell, progress: (String) -> Void) throws {
         progress("base image: apt's index of \(GPUStack.debianComponents.joined(separator: ", ")) (for the driver role's simulation)")
         let extra = tmp + "/etc/apt/sources.list.d/gpucluster-lab-index.sources"
-        try Data(GPUStack.debianSources(mirror: mirror, release: Self.suite).utf8).write(to: URL(fileURLWithPath: extra))
+        try Data(GPUStack.debianSources(mirror: mirror, release: suite).utf8).write(to: URL(fileURLWithPath: extra))
         let resolv = tmp + "/etc/resolv.conf"
         let hadResolv = FileManager.default.fileExists(atPath: resolv)
         if !hadResolv, let host = try? Data(contentsOf: URL(fileURLWithPath: "/etc/resolv.conf")) { try host.write(to: URL(fileURLWithPath: resolv)) }

@@ -30,6 +30,8 @@ public struct LabLayout: Sendable, Equatable {
         public var isOutside: Bool
         /// Where the admin seat (the bastion) reaches this host.
         public var managementAddress: String?
+        /// The Debian release it boots (its base image).
+        public var release: OSRelease = .debian12
     }
 
     public static let prefix = "gcl-"
@@ -73,7 +75,7 @@ public struct LabLayout: Sendable, Equatable {
             }
             return Node(name: h.name.value, namespace: Self.prefix + h.name.value, links: links, gpus: h.gpus?.value ?? 0,
                         isBastion: h.has(.bastion), isOutside: false,
-                        managementAddress: spec.address(of: h, seenFrom: bastion).map { "\($0)" })
+                        managementAddress: spec.address(of: h, seenFrom: bastion).map { "\($0)" }, release: spec.release(of: h))
         }
         outside = Self.outsideNode(spec, bridgeOf: bridgeOf)
     }

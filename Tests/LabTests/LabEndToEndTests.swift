@@ -259,6 +259,15 @@ extension LabSession {
         #expect(out.contains("\"nvidia-\";") && out.contains("\"libnvidia-\";"), "unattended-upgrades' blacklist: \(out)")
         #expect(out.contains("blacklist nouveau"), "nouveau blacklisted")
         #expect(!out.hasSuffix("ii "), "nothing installed in a container: \(out.suffix(80))")
+        // gpu02 runs Debian 13 (a mixed lab): its own release, trixie's branch of the driver.
+        let trixie = try exec("gpu02", "cat /etc/debian_version; . /etc/os-release; echo \"codename=$VERSION_CODENAME\"; apt-cache policy nvidia-driver; "
+                              + "echo '== holds'; apt-mark showhold")
+        #expect(trixie.output.hasPrefix("13.") && trixie.output.contains("codename=trixie"), "gpu02 boots Debian 13: \(trixie.output.prefix(200))")
+        #expect(trixie.output.contains("Candidate: 550.") && trixie.output.contains(" 1001\n"), "gpu02's nvidia-driver pinned to trixie's 550 branch: \(trixie.output.prefix(900))")
+        #expect(trixie.output.components(separatedBy: "== holds\n").last?.split(separator: "\n").contains("nvidia-driver") == true,
+                "nvidia-driver held on gpu02: \(trixie.output.suffix(400))")
+        let bookworm = try exec("gpu01", "cat /etc/debian_version")
+        #expect(bookworm.output.hasPrefix("12."), "gpu01 stays on Debian 12: \(bookworm.output)")
         // unattended-upgrades, asked what it would do now: the driver is out of its reach.
         let dry = try exec("gpu01", "unattended-upgrade --dry-run -v 2>&1; echo \"exit $?\"")
         #expect(dry.output.contains("exit 0"), "unattended-upgrade --dry-run: \(dry.output.suffix(1500))")

@@ -7,7 +7,7 @@ import Lab
 struct LabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
-        abstract: "Rehearse the cluster on this machine: each host a booted Debian 12 on its own virtual networks.",
+        abstract: "Rehearse the cluster on this machine: each host a booted Debian (its release from the spec) on its own virtual networks.",
         discussion: """
         Needs root, systemd-nspawn (systemd-container), debootstrap and iproute2. The lab uses
         the spec's own addresses, only inside network namespaces it creates, with no route out.
