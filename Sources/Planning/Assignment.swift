@@ -148,7 +148,7 @@ public enum Assignment {
         case "firewall": return d("ufw", "ufw (default deny)")
         case "nvidia_driver":
             let nvswitch = h.nvswitch?.value == true
-            return d("nvidia-persistenced", spec.gpu.summary(nvswitch: nvswitch))
+            return d("nvidia-persistenced", spec.gpu.on(spec.release(of: h)).summary(nvswitch: nvswitch))
                 + (nvswitch ? d("nvidia-fabricmanager", "NVIDIA fabric manager (NVSwitch)") : [])
         case "rsyslog":
             return h.has(.logSink) ? d("rsyslog", "rsyslog (sink, \(spec.logging.proto.value.rawValue)/\(spec.logging.port.value))")

@@ -4,6 +4,8 @@ import Spec
 /// consume (`plan --json`). Computed by a pure function; `render` builds on the same facts.
 public struct ClusterPlan: Codable, Sendable, Equatable {
     public var cluster: String
+    /// `cluster.os` ("debian-12"); a host on another release says its own.
+    public var os: String
     /// Every user gets an account (same uid/gid) on every host.
     public var users: [UserPlan]
     /// Users with passwordless sudo on every host.
@@ -20,6 +22,8 @@ public struct UserPlan: Codable, Sendable, Equatable {
 
 public struct HostPlan: Codable, Sendable, Equatable {
     public var name: String
+    /// The release the host runs ("debian-13").
+    public var os: String
     public var addresses: [NamedAddress]
     public var roles: [String]
     public var gpus: Int?

@@ -5,6 +5,7 @@ public enum Planner {
     public static func plan(_ spec: ClusterSpec) -> ClusterPlan {
         ClusterPlan(
             cluster: spec.cluster.name.value,
+            os: spec.release.rawValue,
             users: spec.users.map { u in
                 var keys: [String] = []
                 if let g = u.github { keys.append("github:\(g.value)") }
@@ -22,6 +23,7 @@ public enum Planner {
         let roles = h.roles.map(\.value).sorted()
         return HostPlan(
             name: h.name.value,
+            os: spec.release(of: h).rawValue,
             addresses: h.addresses.map { NamedAddress(network: $0.network.value, address: "\($0.address.value)") },
             roles: roles.map(\.rawValue),
             gpus: h.gpus?.value,

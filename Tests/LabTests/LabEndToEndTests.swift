@@ -604,7 +604,9 @@ extension LabSession {
     }
 
     /// Backups: the backup server pulls from the bastion over ssh, as backup-reader, whose
-    /// sudo allows exactly the two rsync commands; then verifies; the agent reports both.
+    /// sudo allows exactly the three rsync commands; then verifies; the agent reports both. A
+    /// second run after a change re-checks what it copied, and a sample verifies, through the
+    /// same gate and sudo.
     func backups() throws {
         let backupRun = try exec("backup", "systemctl start gpucluster-backup.service; systemctl is-failed gpucluster-backup.service")
         let backupLog = try exec("backup", "journalctl -u gpucluster-backup.service --no-pager | tail -5").output
@@ -621,6 +623,16 @@ extension LabSession {
         }
         #expect(backupMetrics.contains("gpucluster_backup_verify_ok 1") && backupMetrics.contains("gpucluster_backup_last_exit_code 0"),
                 "backup metrics: \(backupMetrics.split(separator: "\n").filter { $0.contains("backup") })")
+        _ = try exec("bastion", "echo 'for the second snapshot' > /etc/gpucluster-lab-backup-marker")
+        let second = try exec("backup", "/usr/local/bin/gpucluster backup run")
+        #expect(second.status == 0 && second.output.contains("re-checked ") && second.output.contains(": 0 changed while being copied")
+                && !second.output.contains("could not re-check"), "second run (its re-check through the gate): \(second.output) \(second.error)")
+        let marker = try exec("backup", "cat /srv/gpucluster-backup/latest/etc/gpucluster-lab-backup-marker")
+        #expect(marker.output == "for the second snapshot\n", "the second snapshot: \(marker.output) \(marker.error)")
+        let sample = try exec("backup", "/usr/local/bin/gpucluster backup verify --sample 1/3")
+        #expect(sample.status == 0 && sample.output.contains("sample 1 of 3: ") && sample.output.contains(" 0 differing"),
+                "a sample through the gate: \(sample.output) \(sample.error)")
+        _ = try exec("bastion", "rm -f /etc/gpucluster-lab-backup-marker")
         // The key gets nothing else: any other command through sudo is refused on the bastion.
         let other = try exec("backup", "ssh -i /root/.ssh/gpucluster-backup -o BatchMode=yes -o UserKnownHostsFile=/etc/gpucluster/backup_known_hosts "
                                  + "backup-reader@10.10.0.1 sudo -n /usr/bin/rsync --server --sender -lHogDtpAXrRe.iLsfxCIvu --numeric-ids . /root")
