@@ -92,8 +92,10 @@ public struct NotifyConfig: Codable, Sendable, Equatable {
         return out
     }
 
-    /// A secret's file: private to its owner, small, one line. A relative name is a systemd
-    /// credential (`LoadCredential=`), read from `$CREDENTIALS_DIRECTORY`.
+    /// A secret's file: private to its owner (or readable by root's group, no more: systemd
+    /// 256 and later, Debian 13, hand credentials over as 0440 root:root with an ACL for the
+    /// service's user), small, one line. A relative name is a systemd credential
+    /// (`LoadCredential=`), read from `$CREDENTIALS_DIRECTORY`.
     public static func secret(_ name: String) throws(Invalid) -> String {
         var path = name
         if !name.hasPrefix("/") {
@@ -104,7 +106,10 @@ public struct NotifyConfig: Codable, Sendable, Equatable {
         }
         var st = stat()
         guard stat(path, &st) == 0 else { throw Invalid(description: "\(path): cannot read the secret") }
-        guard st.st_mode & 0o077 == 0 else { throw Invalid(description: "\(path): a secret must not be readable by others (chmod 600)") }
+        let groupReadsAsRoot = st.st_gid == 0 && st.st_mode & 0o070 == 0o040
+        guard st.st_mode & 0o007 == 0, st.st_mode & 0o070 == 0 || groupReadsAsRoot else {
+            throw Invalid(description: "\(path): a secret must not be readable by others (chmod 600)")
+        }
         switch SmallFile.read(path, max: 4096) {
         case .success(let d):
             let text = String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

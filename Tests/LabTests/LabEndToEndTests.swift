@@ -259,7 +259,8 @@ extension LabSession {
         #expect(out.contains("\"nvidia-\";") && out.contains("\"libnvidia-\";"), "unattended-upgrades' blacklist: \(out)")
         #expect(out.contains("blacklist nouveau"), "nouveau blacklisted")
         #expect(!out.hasSuffix("ii "), "nothing installed in a container: \(out.suffix(80))")
-        // gpu02 runs Debian 13 (a mixed lab): its own release, trixie's branch of the driver.
+        // gpu02 runs Debian 13 like the cluster, gpu01 still 12 (a mixed lab): each its own
+        // release, and trixie's branch of the driver on gpu02.
         let trixie = try exec("gpu02", "cat /etc/debian_version; . /etc/os-release; echo \"codename=$VERSION_CODENAME\"; apt-cache policy nvidia-driver; "
                               + "echo '== holds'; apt-mark showhold")
         #expect(trixie.output.hasPrefix("13.") && trixie.output.contains("codename=trixie"), "gpu02 boots Debian 13: \(trixie.output.prefix(200))")

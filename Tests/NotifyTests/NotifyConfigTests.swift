@@ -20,6 +20,21 @@ struct NotifyConfigTests {
         #expect(throws: NotifyConfig.Invalid.self) { try NotifyConfig.secret("/nonexistent/secret") }
         #expect(throws: NotifyConfig.Invalid.self) { try NotifyConfig.secret("../escape") }
         #expect(try NotifyConfig.secret(try Self.file("https://hooks.example/x\n")) == "https://hooks.example/x")
+        // systemd 256+ (Debian 13) gives a credential to its service as 0440 root:root (plus an
+        // ACL): root's group may read it; any other group, or a group that may write, may not.
+        if getuid() == 0 {
+            let systemdStyle = try Self.file("https://hooks.example/y\n", mode: 0o440)
+            #expect(chown(systemdStyle, 0, 0) == 0)
+            #expect(try NotifyConfig.secret(systemdStyle) == "https://hooks.example/y")
+            let otherGroup = try Self.file("https://hooks.example/z\n", mode: 0o440)
+            #expect(chown(otherGroup, 0, 1) == 0)
+            #expect(throws: NotifyConfig.Invalid.self) { try NotifyConfig.secret(otherGroup) }
+            let groupWrites = try Self.file("https://hooks.example/w\n", mode: 0o460)
+            #expect(chown(groupWrites, 0, 0) == 0)
+            #expect(throws: NotifyConfig.Invalid.self) { try NotifyConfig.secret(groupWrites) }
+        } else {
+            print("notify secrets: the group cases need root to chown (CI runs as root); checked only the private file")
+        }
     }
 
     @Test("not JSON, bad channel names, out-of-range timings and non-http URLs are refused")
