@@ -178,11 +178,6 @@ public struct BackupJob: Sendable {
     /// on this side), without ACLs, xattrs, hard links or deletions, which a torn copy does not move.
     static let recheckOptions = ["-n", "-aR", "--modify-window=-1", "--numeric-ids"]
 
-    private func checksumDryRun(against snapshot: SnapshotName, rules: [UInt8]?,
-                                progress: ((Progress) -> Void)?) throws(BackupError) -> (code: Int32, findings: VerifyFindings, messages: [String]) {
-        try dryRun(Self.verifyOptions, against: snapshot, rules: rules, progress: progress)
-    }
-
     /// A dry run of the source against `snapshot` with `options`, whose server side is exactly
     /// one of the lines the source's sudoers allows (RsyncServerCommand), limited by filter
     /// rules when given (they travel inside rsync's protocol; the file holding them lives in the
@@ -238,7 +233,7 @@ public struct BackupJob: Sendable {
             total = folders.reduce(0) { $0 + $1.files }
             rules = VerifySample.filterRules(folders: chosen.map(\.path))
         }
-        let (code, findings, messages) = try checksumDryRun(against: newest, rules: rules, progress: progress)
+        let (code, findings, messages) = try dryRun(Self.verifyOptions, against: newest, rules: rules, progress: progress)
         let result = VerifyResult(snapshot: newest, exitCode: code, findings: findings,
                                   message: RsyncExit.isSuccess(code) ? "" : Self.failureMessage(code, messages),
                                   sample: sample, filesChecked: checked, filesTotal: total)

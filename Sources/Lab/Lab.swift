@@ -89,8 +89,7 @@ public struct Lab: Sendable {
                              bastion: layout.bastion?.name, hosts: [])
         for n in layout.nodes {
             state.hosts.append(.init(name: n.name, namespace: n.namespace, address: n.managementAddress,
-                                     addresses: n.links.map(\.address), gpus: n.gpus, outside: n.isOutside,
-                                     release: n.isOutside ? nil : n.release.rawValue))
+                                     addresses: n.links.map(\.address), gpus: n.gpus, outside: n.isOutside))
         }
         try state.save(paths.stateFile)   // from here on, `down` knows what to remove
 
@@ -320,8 +319,6 @@ public struct LabState: Codable, Sendable {
         public var addresses: [String]
         public var gpus: Int
         public var outside: Bool
-        /// The release it booted ("debian-13"; nil for `outside`, and in older state files).
-        public var release: String?
     }
     public var cluster: String
     public var spec: String

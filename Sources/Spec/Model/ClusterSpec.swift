@@ -47,8 +47,6 @@ public struct ClusterSpec: Sendable {
     /// value is validation's error; here it reads as the oldest supported release.
     public var release: OSRelease { OSRelease(rawValue: cluster.os.value) ?? .debian12 }
     public func release(of h: Host) -> OSRelease { h.os.flatMap { OSRelease(rawValue: $0.value) } ?? release }
-    /// Every release some host runs, oldest first.
-    public var releases: [OSRelease] { Set(hosts.map(release(of:))).sorted() }
     public func hosts(withRole r: Role) -> [Host] { (roleIndex[r] ?? []).map { hosts[$0] } }
     public var bastion: Host? { hosts.first { $0.has(.bastion) } }
 }
