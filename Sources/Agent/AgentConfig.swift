@@ -19,6 +19,8 @@ public struct AgentConfig: Sendable {
     public var backupStatePath: String?
     /// The updates check's state file (nil: not read).
     public var updatesStatePath: String?
+    /// The maintenance state file `gpucluster upgrade` writes (nil: not read).
+    public var maintenanceStatePath: String?
     public var expectedGPUs: Int?
     public var hostname: String = ProcessInfo.processInfo.hostName
     /// A passwd-format file consulted before the system's user database (demo and lab nodes

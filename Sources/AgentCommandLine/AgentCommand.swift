@@ -38,6 +38,7 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Minutes between SMART scans.") var smartInterval: Double = 10
     @Option(help: "Backup state file to report (on the backup server).") var backupState: String?
     @Option(help: "The updates check's state file ('' to not read one).") var updatesState = UpdatesStatus.defaultPath
+    @Option(help: "The maintenance state file `gpucluster upgrade` writes ('' to not read one).") var maintenanceState = Maintenance.defaultPath
     @Option(help: "Where /proc is (for tests).") var proc = "/proc"
     @Option(help: "Host name to report (default: this machine's).") var hostname: String?
     @Option(help: "passwd-format file read before the system user database.") var passwd: String?
@@ -69,6 +70,7 @@ public struct AgentCommand: AsyncParsableCommand {
         config.smartInterval = .seconds(Int(smartInterval * 60))
         config.backupStatePath = backupState
         config.updatesStatePath = updatesState.isEmpty ? nil : updatesState
+        config.maintenanceStatePath = maintenanceState.isEmpty ? nil : maintenanceState
         config.expectedGPUs = expectedGpus
         config.passwdFile = passwd
         config.driverVersionFile = driverVersionFile ?? ProcessInfo.processInfo.environment["GPUCLUSTER_DRIVER_VERSION_FILE"] ?? DriverHealth.moduleVersionFile

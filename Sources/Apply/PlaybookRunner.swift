@@ -6,6 +6,8 @@ import Foundation
 public struct PlaybookRunner: Sendable {
     public var project: String
     public var ansiblePlaybook: String
+    /// The project's playbook to run: site.yml, or upgrade.yml and upgrade-finish.yml (`gpucluster upgrade`).
+    public var playbook = "site.yml"
     public var check = false
     public var diff = false
     public var limit: String?
@@ -42,7 +44,7 @@ public struct PlaybookRunner: Sendable {
 
     /// The names of the tasks the run will start, in order (`--list-tasks`); nil if unknown.
     public func listTasks() -> [String]? {
-        guard let r = try? CommandRunner.run(ansiblePlaybook, options + ["--list-tasks", "\(project)/site.yml"], timeout: .seconds(120),
+        guard let r = try? CommandRunner.run(ansiblePlaybook, options + ["--list-tasks", "\(project)/\(playbook)"], timeout: .seconds(120),
                                              environment: environment.merging(["ANSIBLE_STDOUT_CALLBACK": "default"]) { $1 }),
               r.succeeded else { return nil }
         return Self.taskNames(listing: r.stdout)
@@ -64,7 +66,7 @@ public struct PlaybookRunner: Sendable {
         var state = PlaybookRun()
         let known = tasks.map(Set.init)
         var lastStarted: String?
-        _ = try CommandRunner.streamLines(ansiblePlaybook, options + ["\(project)/site.yml"], environment: environment) { line in
+        _ = try CommandRunner.streamLines(ansiblePlaybook, options + ["\(project)/\(playbook)"], environment: environment) { line in
             for raw in AnsibleEvent.parse(line) ?? [] {
                 var e = raw
                 if case .runnerStart(let id, let name) = raw {

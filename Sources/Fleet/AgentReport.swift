@@ -8,6 +8,8 @@ public struct AgentReport: Decodable, Sendable {
     public var gpu: GPUs
     public var processes: [GPUProcessInfo]
     public var host: HostCondition?
+    /// Taken out of service on purpose (`gpucluster upgrade`).
+    public var maintenance: Maintenance?
     /// On the backup server: when a backup last succeeded (the rest of its state is not read).
     public var backup: Backup?
 
@@ -72,6 +74,7 @@ extension NodeObservation {
                   lastSeen: lastSeen, backend: report.gpu.backend, backendUp: report.gpu.backendUp,
                   backendError: report.gpu.error, driverVersion: report.gpu.driverVersion, gpus: gpus)
         host = report.host
+        maintenance = report.maintenance
         driver = report.gpu.driver
         backupLastSuccess = report.backup?.lastSuccess
     }

@@ -39,13 +39,15 @@ public enum GPUState: String, Sendable, Codable, CaseIterable, Comparable {
     case busy
     /// Has processes, but utilization stayed low for the idle window: someone holds it idle.
     case idleHeld = "idle-held"
+    /// The host is taken out of service on purpose (an upgrade): not free, not broken.
+    case maintenance
     /// Host down, agent unreachable, GPU lost or missing.
     case down
     /// Reachable but not fit for new work (uncorrectable memory errors, fatal XIDs, rows to remap).
     case unhealthy
 
     var rank: Int {
-        switch self { case .free: 0; case .busy: 1; case .idleHeld: 2; case .down: 3; case .unhealthy: 4 }
+        switch self { case .free: 0; case .busy: 1; case .idleHeld: 2; case .maintenance: 3; case .down: 4; case .unhealthy: 5 }
     }
 
     public static func < (a: GPUState, b: GPUState) -> Bool { a.rank < b.rank }
@@ -58,6 +60,7 @@ public struct Totals: Sendable, Codable, Equatable {
     public var free = 0
     public var busy = 0
     public var idleHeld = 0
+    public var maintenance = 0
     public var down = 0
     public var unhealthy = 0
 
@@ -70,6 +73,7 @@ public struct Totals: Sendable, Codable, Equatable {
             case .free: free += 1
             case .busy: busy += 1
             case .idleHeld: idleHeld += 1
+            case .maintenance: maintenance += 1
             case .down: down += 1
             case .unhealthy: unhealthy += 1
             }
@@ -112,6 +116,8 @@ public struct NodeView: Sendable, Codable, Equatable {
     public var backupLastSuccess: Double?
     /// The NVIDIA driver stack's health (a version mismatch needs a reboot).
     public var driver: DriverHealth?
+    /// Taken out of service on purpose (an upgrade), also while it reboots.
+    public var maintenance: Maintenance?
 
     /// Needs a reboot: new kernel or libraries (the updates check), or a driver whose loaded
     /// module is older than its library.

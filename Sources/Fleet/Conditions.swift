@@ -23,6 +23,8 @@ public struct Condition: Sendable, Equatable, Hashable {
                 out.append(Condition(name: "BackupStale", node: n.name, gpu: nil, severity: "critical",
                                      summary: "No successful backup for \(SnapshotBuilder.duration(s.takenAt - last)) (on \(n.name))"))
             }
+            // Planned: an upgrade says so on the board, and nobody is paged for it.
+            if n.maintenance != nil { continue }
             guard n.up else {
                 out.append(Condition(name: "NodeDown", node: n.name, gpu: nil, severity: "critical",
                                      summary: "\(n.name) does not answer (\(n.problem ?? "agent unreachable"))"))
@@ -51,7 +53,7 @@ public struct Condition: Sendable, Equatable, Hashable {
                 case .idleHeld:
                     out.append(Condition(name: "IdleHeldGPU", node: n.name, gpu: index, severity: "info",
                                          summary: "\(g.users.joined(separator: ", ")) hold\(g.users.count == 1 ? "s" : "") GPU \(index) on \(n.name) idle"))
-                case .free, .busy:
+                case .free, .busy, .maintenance:
                     break
                 }
             }

@@ -24,6 +24,9 @@ public struct NodeObservation: Sendable, Equatable {
     public var backupLastSuccess: Double?
     /// The driver stack's health, when the agent reports it.
     public var driver: DriverHealth?
+    /// Taken out of service on purpose; kept from the last good report while unreachable (an
+    /// upgrade reboots the host), so the node shows as in maintenance rather than down.
+    public var maintenance: Maintenance?
 
     public init(name: String, expectedGPUs: Int? = nil, tags: [String] = [], reachable: Bool, problem: String? = nil,
                 lastSeen: Double? = nil, downSince: Double? = nil, backend: String? = nil, backendUp: Bool = true,

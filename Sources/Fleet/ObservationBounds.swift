@@ -45,6 +45,7 @@ extension NodeObservation {
         }
         if let t = o.lastSeen, !ObservationBounds.isTime(t, now: now) { dropped.append("last seen \(t)"); o.lastSeen = nil }
         if let t = o.downSince, !ObservationBounds.isTime(t, now: now) { o.downSince = nil }
+        if let m = o.maintenance, !ObservationBounds.isTime(m.since, now: now) { dropped.append("maintenance since \(m.since)"); o.maintenance = nil }
         if let t = o.backupLastSuccess, !ObservationBounds.isTime(t, now: now) { dropped.append("last backup \(t)"); o.backupLastSuccess = nil }
         if o.gpus.count > ObservationBounds.maxGPUs {
             dropped.append("\(o.gpus.count - ObservationBounds.maxGPUs) GPUs over \(ObservationBounds.maxGPUs)")

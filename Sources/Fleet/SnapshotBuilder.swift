@@ -10,6 +10,17 @@ public struct SnapshotBuilder: Sendable {
 
     public init(policy: FreePolicy) { self.policy = policy }
 
+    /// How long a host that stopped answering during maintenance still shows as in maintenance:
+    /// past this, an upgrade has gone wrong somewhere and the host is down.
+    public static let maintenanceUnreachableLimit: Double = 6 * 3600
+
+    /// The maintenance the node is in, if it counts: always while it answers, and for
+    /// `maintenanceUnreachableLimit` after it began while it does not.
+    static func maintenance(of o: NodeObservation, now: Double) -> Maintenance? {
+        guard let m = o.maintenance else { return nil }
+        return o.reachable || now - m.since <= maintenanceUnreachableLimit ? m : nil
+    }
+
     public mutating func build(_ observations: [NodeObservation], now: Double, generation: Int,
                                source: String, sourceError: String? = nil) -> ClusterSnapshot {
         var seen = Set<String>()
@@ -27,13 +38,17 @@ public struct SnapshotBuilder: Sendable {
         let nodeProblem: String? = !o.reachable ? (o.problem ?? "unreachable")
             : !o.backendUp ? (driverDown ?? "no GPU backend: \(o.backendError ?? o.backend ?? "none")") : nil
         let fabricDown = o.reachable && o.driver?.problems.contains(.fabricManagerDown) == true
+        let maintenance = Self.maintenance(of: o, now: now)
         for g in o.gpus.sorted(by: { $0.index < $1.index }) {
             seen.insert(g.uuid)
             var v = GPUView(node: o.name, index: g.index, uuid: g.uuid, name: g.name, state: .free,
                             memoryUsedBytes: g.memoryUsedBytes, memoryTotalBytes: g.memoryTotalBytes,
                             utilization: g.utilization, temperatureCelsius: g.temperatureCelsius,
                             users: g.users, jobs: g.jobs, processes: g.processes)
-            if let p = nodeProblem {
+            if let m = maintenance {
+                v.state = .maintenance; v.reason = m.summary
+                idleSince[g.uuid] = nil
+            } else if let p = nodeProblem {
                 v.state = .down; v.reason = p
                 idleSince[g.uuid] = nil
             } else if !g.up {
@@ -69,7 +84,8 @@ public struct SnapshotBuilder: Sendable {
             let seenCount = gpus.count
             let why = nodeProblem ?? "missing: spec expects \(expected), agent sees \(seenCount)"
             for i in seenCount..<expected {
-                gpus.append(GPUView(node: o.name, index: i, uuid: "missing:\(o.name):\(i)", name: "?", state: .down, reason: why))
+                gpus.append(GPUView(node: o.name, index: i, uuid: "missing:\(o.name):\(i)", name: "?",
+                                    state: maintenance == nil ? .down : .maintenance, reason: maintenance?.summary ?? why))
             }
         }
         var view = NodeView(name: o.name, up: o.reachable, problem: nodeProblem ?? o.dataProblem, lastSeen: o.lastSeen,
@@ -79,6 +95,7 @@ public struct SnapshotBuilder: Sendable {
         view.driver = o.reachable ? o.driver : nil
         if view.problem == nil, o.reachable, let d = o.driver, d.problems.contains(.persistenceOff) { view.problem = d.summary }
         view.backupLastSuccess = o.backupLastSuccess
+        view.maintenance = maintenance
         return view
     }
 

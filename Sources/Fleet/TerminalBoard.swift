@@ -33,7 +33,10 @@ public struct TerminalBoard: Sendable {
             let gpus = n.gpus.filter(filter.includes)
             if gpus.isEmpty, filter != .all { continue }
             var head = paint(Self.sanitize(n.name), "1")
-            if !n.up {
+            if let m = n.maintenance {
+                // The summary is the file's fixed vocabulary, never free text.
+                head += "  " + paint("\(m.summary.uppercased()) for \(SnapshotBuilder.duration(now - m.since))\(n.up ? "" : " (rebooting or unreachable)")", "36")
+            } else if !n.up {
                 let since = n.downSince.map { " for \(SnapshotBuilder.duration(now - $0))" } ?? ""
                 head += "  " + paint("DOWN\(since): \(Self.sanitize(n.problem ?? "unreachable"))", "31")
             } else if let p = n.problem {
@@ -52,6 +55,7 @@ public struct TerminalBoard: Sendable {
         let t = s.totals
         var h = "\(t.free) of \(t.gpus) GPUs free"
         if t.idleHeld > 0 { h += ", \(t.idleHeld) idle-held" }
+        if t.maintenance > 0 { h += ", \(t.maintenance) in maintenance" }
         if t.down > 0 { h += ", \(t.down) down" }
         if t.unhealthy > 0 { h += ", \(t.unhealthy) unhealthy" }
         let reboot = s.nodes.filter(\.needsReboot).count
@@ -67,6 +71,7 @@ public struct TerminalBoard: Sendable {
         case .free: state = paint("free     ", "32")
         case .busy: state = paint("busy     ", "33")
         case .idleHeld: state = paint("idle-held", "35")
+        case .maintenance: state = paint("maint.   ", "36")
         case .down: state = paint("down     ", "31")
         case .unhealthy: state = paint("unhealthy", "1;31")
         }

@@ -34,10 +34,13 @@ struct NodeMemory: Sendable {
         case .failure(let p):
             let since = downSince ?? now
             downSince = since
-            return NodeObservation(name: target.name, expectedGPUs: target.expectedGPUs, tags: target.tags,
-                                   reachable: false, problem: p.message, lastSeen: lastGood?.lastSeen,
-                                   downSince: since, backend: lastGood?.backend, driverVersion: lastGood?.driverVersion,
-                                   gpus: lastGood?.gpus ?? [])
+            var o = NodeObservation(name: target.name, expectedGPUs: target.expectedGPUs, tags: target.tags,
+                                    reachable: false, problem: p.message, lastSeen: lastGood?.lastSeen,
+                                    downSince: since, backend: lastGood?.backend, driverVersion: lastGood?.driverVersion,
+                                    gpus: lastGood?.gpus ?? [])
+            // An upgrade reboots the host: what its last report said about maintenance holds.
+            o.maintenance = lastGood?.maintenance
+            return o
         }
     }
 }

@@ -32,6 +32,7 @@ public struct PrometheusQueries: Sendable, Equatable {
     public var userProcesses: String { "\(Metric.gpuUserProcesses.name)\(sel)" }
     public var remapFailed: String { "\(Metric.gpuRemappedRowsFailed.name)\(sel) > 0" }
     public var remapPending: String { "\(Metric.gpuRemappedRowsPending.name)\(sel) > 0" }
+    public var maintenance: String { "\(Metric.maintenanceStartTimestampSeconds.name)\(sel)" }
     public var driverProblems: String { "\(Metric.gpuDriverProblem.name)\(sel) > 0" }
     public var fatalXIDs: String {
         "\(Metric.gpuXidErrorsTotal.name){job=\"\(job)\",xid=~\"\(FatalXID.promQLPattern)\"} > 0"
@@ -46,6 +47,6 @@ public struct PrometheusQueries: Sendable, Equatable {
 
     public var all: [String] {
         [up, backendUp, lastCollection, expected, info, gpuUp, memoryUsed, memoryTotal, utilization,
-         temperature, processes, userProcesses, remapFailed, remapPending, fatalXIDs, idleHeld, driverProblems]
+         temperature, processes, userProcesses, remapFailed, remapPending, fatalXIDs, idleHeld, driverProblems, maintenance]
     }
 }

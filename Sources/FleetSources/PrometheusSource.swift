@@ -88,6 +88,16 @@ public final class PrometheusSource: ClusterSource {
             d.libraryVersion = d.libraryVersion ?? s.labels["library_version"].flatMap { $0.isEmpty ? nil : $0 }
             drivers[node] = d
         }
+        // Maintenance, per node: the labels are digits and a fixed word, or dropped.
+        var maintenance: [String: Maintenance] = [:]
+        for s in a[q.maintenance] ?? [] {
+            guard let node = s.node, let kind = s.labels["kind"] else { continue }
+            func release(_ label: String) -> Int? {
+                s.labels[label].flatMap { $0.utf8.count <= 3 ? Int($0) : nil }
+            }
+            maintenance[node] = Maintenance(kind: Maintenance.Kind(rawValue: kind) ?? .other, since: s.value,
+                                            fromRelease: release("from_release"), toRelease: release("to_release"))
+        }
         var gpusOf: [String: [GPUObservation]] = [:]
         for s in a[q.info] ?? [] {
             guard let k = s.gpuKey else { continue }
@@ -117,6 +127,7 @@ public final class PrometheusSource: ClusterSource {
                         backendError: backendUp ? nil : "the agent reports no working GPU backend",
                         gpus: (gpusOf[t.name] ?? []).sorted { $0.index < $1.index })
                     o.driver = drivers[t.name]
+                    o.maintenance = maintenance[t.name]
                     result = .success(o)
                 } else {
                     result = .failure(FetchProblem(message: up[t.name] == nil ? "not scraped by Prometheus" : "Prometheus cannot scrape the agent"))

@@ -70,12 +70,13 @@ public final class HistoryStore: Sendable {
                 for g in n.gpus { c[g.state, default: 0] += 1 }
                 // Only what a page can draw is stored (the snapshot is bounded already; this keeps
                 // the history safe from any other producer too).
-                let utils = n.gpus.compactMap { $0.state == .down ? nil : $0.utilization }.filter { $0.isFinite && (0...100).contains($0) }
+                let utils = n.gpus.compactMap { $0.state == .down || $0.state == .maintenance ? nil : $0.utilization }.filter { $0.isFinite && (0...100).contains($0) }
                 try db.execute(sql: """
                     INSERT OR REPLACE INTO raw (ts, node, gpus, free, busy, idle, down, unhealthy, util)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [ts, id, n.gpus.count, c[.free] ?? 0, c[.busy] ?? 0, c[.idleHeld] ?? 0,
-                                     c[.down] ?? 0, c[.unhealthy] ?? 0, utils.isEmpty ? nil : utils.reduce(0, +) / Double(utils.count)])
+                                     // History keeps one column for GPUs nobody can use: maintenance counts there.
+                                     (c[.down] ?? 0) + (c[.maintenance] ?? 0), c[.unhealthy] ?? 0, utils.isEmpty ? nil : utils.reduce(0, +) / Double(utils.count)])
             }
             if elapsed > 0 {
                 let day = Int64(s.takenAt / 86_400) * 86_400

@@ -78,6 +78,11 @@ public enum Metric {
     public static let rebootRequired = MetricFamily("gpucluster_reboot_required", .gauge, "1 when the host needs a reboot (new kernel or libraries).")
     public static let servicesRestartPending = MetricFamily("gpucluster_services_restart_pending", .gauge, "Services still running replaced libraries.")
     public static let updatesCheckedTimestampSeconds = MetricFamily("gpucluster_updates_checked_timestamp_seconds", .gauge, "When updates were last checked.")
+    // Maintenance (MaintenanceCollector, from the state file `gpucluster upgrade` writes)
+    /// Always exported, 0 in service: the alert rules read its last value while the host reboots.
+    public static let maintenance = MetricFamily("gpucluster_maintenance", .gauge, "1 while the host is taken out of service on purpose (gpucluster upgrade).")
+    public static let maintenanceStartTimestampSeconds = MetricFamily("gpucluster_maintenance_start_timestamp_seconds", .gauge,
+        "When the maintenance began (kind: upgrade; from_release, to_release: Debian major versions); absent in service.")
     // The driver stack (DriverCollector; persistence per GPU from GPUCollector)
     public static let gpuPersistenceMode = MetricFamily("gpucluster_gpu_persistence_mode", .gauge, "1 when the GPU's persistence mode is on.")
     public static let gpuDriverProblem = MetricFamily("gpucluster_gpu_driver_problem", .gauge,
@@ -102,7 +107,7 @@ public enum Metric {
         backupLastRunStartTimestampSeconds, backupLastRunEndTimestampSeconds,
         backupLastSuccessTimestampSeconds, backupLastExitCode, backupLastVerifyTimestampSeconds,
         backupVerifyOk, backupVerifyMismatches, backupLastBytes, backupSnapshots, updatesPending, updatesSecurityPending,
-        rebootRequired, servicesRestartPending, updatesCheckedTimestampSeconds, gpuDriverProblem, agentInfo,
+        rebootRequired, servicesRestartPending, updatesCheckedTimestampSeconds, maintenance, maintenanceStartTimestampSeconds, gpuDriverProblem, agentInfo,
         agentLastCollectionTimestampSeconds, agentCollectorDurationSeconds, agentCollectorSuccess,
         agentResidentMemoryBytes,
     ]

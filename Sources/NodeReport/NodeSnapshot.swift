@@ -13,6 +13,8 @@ public struct NodeSnapshot: Sendable, Codable {
     public var backupError: String?
     public var collectors: [CollectorRun] = []
     public var host: HostCondition?
+    /// Taken out of service on purpose (an upgrade under way), from the maintenance state file.
+    public var maintenance: Maintenance?
 
     public init(hostname: String, agentVersion: String, collectedAt: Double, expectedGPUs: Int?) {
         self.hostname = hostname

@@ -16,6 +16,11 @@ public enum AlertRules {
         public var runbook: String
     }
 
+    /// A host whose agent last said it is in maintenance (`gpucluster upgrade`): its last value
+    /// within 6 h, so the silence holds through the reboot (no samples) and ends the scrape after
+    /// the flag is cleared (the agent then exports 0), or 6 h on if the host never comes back.
+    static let inMaintenance = "(last_over_time(\(Metric.maintenance.name){job=\"gpucluster-agent\"}[6h]) == 1)"
+
     /// Expected GPUs vanish, disks and backups fail on these timescales; a page is for
     /// `critical`, `warning` goes to the channel, `info` is a notice (idle-held GPUs).
     public static func rules(_ spec: ClusterSpec) -> [Rule] {
@@ -23,15 +28,15 @@ public enum AlertRules {
         let idleHours = max(1, spec.dashboard.idleMinutes.value * 4 / 60)
         let idleRatio = Double(spec.dashboard.idleUtilizationPercent.value) / 100
         return [
-            Rule(name: "HostDown", expr: "up{job=\"node\"} == 0", forDuration: "2m", severity: "critical",
+            Rule(name: "HostDown", expr: "up{job=\"node\"} == 0 unless on(node) \(Self.inMaintenance)", forDuration: "2m", severity: "critical",
                  summary: "{{ $labels.node }} does not answer (node exporter down or host off)",
                  description: "Prometheus has not reached the node exporter on {{ $labels.node }} for 2 minutes.",
                  runbook: "Is the host up? `gpucluster lab status` / IPMI; then `systemctl status prometheus-node-exporter` on it."),
-            Rule(name: "AgentDown", expr: "up{job=\"gpucluster-agent\"} == 0", forDuration: "2m", severity: "critical",
+            Rule(name: "AgentDown", expr: "up{job=\"gpucluster-agent\"} == 0 unless on(node) \(Self.inMaintenance)", forDuration: "2m", severity: "critical",
                  summary: "The gpucluster agent on {{ $labels.node }} does not answer",
                  description: "No scrape of the agent for 2 minutes: the node's GPUs are unknown to the dashboard.",
                  runbook: "`systemctl status gpucluster-agent gpucluster-agent-proxy.socket` on the node; `journalctl -u gpucluster-agent`."),
-            Rule(name: "GPUBackendDown", expr: "\(m.gpuBackendUp.name) == 0", forDuration: "5m", severity: "critical",
+            Rule(name: "GPUBackendDown", expr: "\(m.gpuBackendUp.name) == 0 unless on(node) \(Self.inMaintenance)", forDuration: "5m", severity: "critical",
                  summary: "No GPU backend on {{ $labels.node }} (driver not loaded?)",
                  description: "Neither NVML nor nvidia-smi answered for 5 minutes.",
                  runbook: "`nvidia-smi` on the node; check the driver (`dmesg | grep -i nvrm`)."),
@@ -43,7 +48,7 @@ public enum AlertRules {
                  summary: "NVIDIA driver stack on {{ $labels.node }}: {{ $labels.reason }}",
                  description: "No kernel module, persistence mode off, or no fabric manager on an NVSwitch system.",
                  runbook: "`lsmod | grep nvidia`; `systemctl status nvidia-persistenced nvidia-fabricmanager`; apply --limit NODE."),
-            Rule(name: "GPULost", expr: "\(m.gpuUp.name) == 0", forDuration: "1m", severity: "critical",
+            Rule(name: "GPULost", expr: "\(m.gpuUp.name) == 0 unless on(node) \(Self.inMaintenance)", forDuration: "1m", severity: "critical",
                  summary: "GPU {{ $labels.gpu }} on {{ $labels.node }} is lost",
                  description: "The GPU fell off the bus or stopped answering (NVML_ERROR_GPU_IS_LOST).",
                  runbook: "Drain the node; a lost GPU needs a reset or a reboot (`nvidia-smi -r` if nothing runs)."),

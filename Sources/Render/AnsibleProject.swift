@@ -25,6 +25,8 @@ public enum AnsibleProject {
             RenderedFile("ansible.cfg", ansibleCfg(forks: min(50, max(5, spec.hosts.count)))),
             RenderedFile("requirements.txt", pythonRequirements),
             RenderedFile("site.yml", siteYML(spec)),
+            RenderedFile("upgrade.yml", upgradeYML),
+            RenderedFile("upgrade-finish.yml", upgradeFinishYML),
             RenderedFile("inventory/hosts.yml", inventory(spec)),
             RenderedFile("inventory/group_vars/all.yml", header + "---\n" + groupVars(spec, hosts).text(indent: 0)),
         ]
@@ -100,6 +102,34 @@ public enum AnsibleProject {
         }
         return s
     }
+
+    /// `gpucluster upgrade`'s playbooks: Debian's major upgrade, then (after site.yml and the
+    /// checks) out of maintenance. Run with `--limit HOST`, one host at a time.
+    static let upgradeYML = header + """
+        ---
+        - name: Upgrade Debian in place to the release cluster.yaml says (gpucluster upgrade)
+          hosts: all
+          become: true
+          serial: 1
+          gather_subset: ['!all', '!min', 'distribution']
+          roles:
+            - release_upgrade
+
+        """
+
+    static let upgradeFinishYML = header + """
+        ---
+        - name: Take upgraded hosts out of maintenance (gpucluster upgrade, after site.yml and its checks)
+          hosts: all
+          become: true
+          gather_facts: false
+          tasks:
+            - name: Finish the upgrade
+              ansible.builtin.include_role:
+                name: release_upgrade
+                tasks_from: finish
+
+        """
 
     static func inventory(_ spec: ClusterSpec) -> String {
         var groups: [(String, YAMLValue)] = []

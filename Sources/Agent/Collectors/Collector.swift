@@ -19,6 +19,7 @@ public enum Collectors {
             BackupCollector(statePath: config.backupStatePath),
             HostCollector(procRoot: config.procRoot),
             UpdatesCollector(statePath: config.updatesStatePath),
+            MaintenanceCollector(statePath: config.maintenanceStatePath),
             AgentSelfCollector(),
         ]
     }

@@ -23,7 +23,7 @@ enum BoardView {
         }
         h += "<div class=\"slots\" id=\"slots\">\(slotText.isEmpty ? "No node has two free GPUs." : slotText.joined(separator: " · ") + " now.")</div>"
         h += "<div class=\"legend\">"
-        for (state, count) in [(GPUState.free, t.free), (.busy, t.busy), (.idleHeld, t.idleHeld), (.down, t.down), (.unhealthy, t.unhealthy)] {
+        for (state, count) in [(GPUState.free, t.free), (.busy, t.busy), (.idleHeld, t.idleHeld), (.maintenance, t.maintenance), (.down, t.down), (.unhealthy, t.unhealthy)] {
             h += "<span><i class=\"\(state.rawValue)\"></i>\(state.rawValue) <b data-count=\"\(state.rawValue)\">\(count)</b></span>"
         }
         h += "</div>"
@@ -31,8 +31,11 @@ enum BoardView {
     }
 
     static func row(_ n: NodeView, now: Double) -> String {
-        var h = "<tr class=\"\(n.up ? "up" : "down")\" data-node=\"\(HTML.attr(n.name))\"><th><a href=\"/node/\(HTML.pathSegment(n.name))\">\(HTML.escape(n.name))</a>"
-        if !n.up {
+        var h = "<tr class=\"\(n.maintenance != nil ? "in-maintenance" : n.up ? "up" : "down")\" data-node=\"\(HTML.attr(n.name))\"><th><a href=\"/node/\(HTML.pathSegment(n.name))\">\(HTML.escape(n.name))</a>"
+        if let m = n.maintenance {
+            // Planned work, not a fault: said in its own colour, with how long it has taken.
+            h += "<span class=\"node-maintenance\" data-maintenance=\"\(m.kind.rawValue)\">\(HTML.escape(m.summary)) for \(SnapshotBuilder.duration(now - m.since))\(n.up ? "" : " (rebooting)")</span>"
+        } else if !n.up {
             let since = n.downSince.map { " for " + SnapshotBuilder.duration(now - $0) } ?? ""
             h += "<span class=\"node-problem\" data-down=\"1\">down\(since): \(HTML.escape(n.problem ?? "unreachable"))</span>"
         } else if let p = n.problem {
@@ -67,8 +70,8 @@ enum BoardView {
             if let r = g.reason, g.state != .busy { h += "<div>\(HTML.escape(r))</div>" }
             h += "<div>\(HTML.mib(g.memoryUsedBytes)) · \(g.utilization.map { "\(HTML.percent($0)) %" } ?? "– %")</div>"
             if let u = g.utilization { h += "<div class=\"bar\"><i style=\"width:\(HTML.percent(u))%\"></i></div>" }
-        case .down:
-            h += "<div>\(HTML.escape(g.reason ?? "down"))</div>"
+        case .down, .maintenance:
+            h += "<div>\(HTML.escape(g.reason ?? g.state.rawValue))</div>"
         }
         return h + "</div>"
     }

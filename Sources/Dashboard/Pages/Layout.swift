@@ -19,7 +19,7 @@ enum Layout {
     }
 
     static let css = """
-    :root{--free:#2e9d4f;--busy:#2f6fb3;--idle:#9b4dca;--down:#6b6b6b;--bad:#c62828;--bg:#fafafa;--fg:#1d1d1f}
+    :root{--free:#2e9d4f;--busy:#2f6fb3;--idle:#9b4dca;--down:#6b6b6b;--maint:#0e7c86;--bad:#c62828;--bg:#fafafa;--fg:#1d1d1f}
     *{box-sizing:border-box}body{margin:0;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--fg)}
     header{display:flex;gap:1.5em;align-items:baseline;padding:.6em 1em;background:#1d1d1f;color:#eee}
     header h1{font-size:1.2em;margin:0}header h1 span{font-weight:400;color:#aaa}header a{color:#eee;text-decoration:none}
@@ -32,12 +32,13 @@ enum Layout {
     .legend i{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin-right:.3em;vertical-align:-1px}
     table.board{border-collapse:collapse;width:100%}table.board th{text-align:left;vertical-align:top;padding:.35em .6em .35em 0;white-space:nowrap;width:9em}
     table.board td{padding:.25em 0}table.board tr{border-top:1px solid #e4e4e4}
+    .node-maintenance{display:block;font-weight:400;color:var(--maint);font-size:.85em}
     .node-problem{display:block;font-weight:400;color:var(--bad);font-size:.85em;white-space:normal}
     .node-reboot{display:block;font-weight:400;color:#b26b00;font-size:.85em}
     .cells{display:flex;flex-wrap:wrap;gap:4px}
     .gpu{width:11.5em;min-height:4.2em;border-radius:4px;padding:.25em .4em;color:#fff;font-size:.82em;overflow:hidden}
     .gpu b{font-size:1.05em}.gpu .st{float:right;opacity:.9}.gpu div{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-    .free{background:var(--free)}.busy{background:var(--busy)}.idle-held{background:var(--idle)}.down{background:var(--down)}.unhealthy{background:var(--bad)}
+    .free{background:var(--free)}.busy{background:var(--busy)}.idle-held{background:var(--idle)}.maintenance{background:var(--maint)}.down{background:var(--down)}.unhealthy{background:var(--bad)}
     .bar{height:4px;background:rgba(255,255,255,.35);border-radius:2px;margin-top:2px}.bar i{display:block;height:4px;background:#fff;border-radius:2px}
     svg.chart{width:100%;max-width:760px;height:auto;background:#fff;border:1px solid #e4e4e4;border-radius:4px}
     .grid{stroke:#eee}.tick{font-size:10px;fill:#777}.empty{font-size:13px;fill:#999}

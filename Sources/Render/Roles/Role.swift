@@ -11,8 +11,9 @@ protocol AnsibleRole: Sendable {
 extension AnsibleRole {
     /// `roles/NAME/{tasks,handlers,defaults,templates,files}` with the generated-file header.
     func role(tasks: String, handlers: String? = nil, defaults: String? = nil,
-              templates: [(String, String)] = [], files: [(String, String)] = []) -> [RenderedFile] {
+              templates: [(String, String)] = [], files: [(String, String)] = [], taskFiles: [(String, String)] = []) -> [RenderedFile] {
         var out = [RenderedFile("roles/\(name)/tasks/main.yml", AnsibleProject.header + "---\n" + tasks)]
+        for (file, text) in taskFiles { out.append(RenderedFile("roles/\(name)/tasks/\(file)", AnsibleProject.header + "---\n" + text)) }
         if let handlers { out.append(RenderedFile("roles/\(name)/handlers/main.yml", AnsibleProject.header + "---\n" + handlers)) }
         if let defaults { out.append(RenderedFile("roles/\(name)/defaults/main.yml", AnsibleProject.header + "---\n" + defaults)) }
         for (file, text) in templates { out.append(RenderedFile("roles/\(name)/templates/\(file)", text)) }
@@ -32,5 +33,7 @@ enum Roles {
         BaseRole(), KernelHardeningRole(), UpdatesRole(), UsersRole(), SSHDRole(), SudoRole(), AuditdRole(), RsyslogRole(), SmartdRole(),
         NFSRole(), PythonRole(), AgentRole(), NodeExporterRole(), FirewallRole(), Fail2banRole(), ProjectsRole(), PrometheusRole(),
         AlertmanagerRole(), NotifyRole(), DashboardRole(), BackupRole(), NvidiaDriverRole(),
+        // upgrade.yml's, not site.yml's (gpucluster upgrade).
+        ReleaseUpgradeRole(),
     ]
 }
