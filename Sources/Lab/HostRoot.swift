@@ -80,10 +80,13 @@ struct HostRoot: Sendable {
         return "\(f[0]) \(f[1])"
     }
 
-    /// Starts systemd-nspawn detached (its own session), console to `console.log`.
+    /// Starts systemd-nspawn detached (its own session), console to `console.log`. A reboot
+    /// inside the host (nspawn exits 133, as systemd-nspawn@.service's RestartForceExitStatus
+    /// knows) starts it again, as a machine would come back: `gpucluster upgrade` reboots
+    /// hosts. The pid file names nspawn itself, so stopping signals it, not the loop.
     func boot(namespace: String, shell: any LabShell) throws {
         guard let nspawn = CommandRunner.which("systemd-nspawn") else { throw LabError("systemd-nspawn not found") }
-        let script = "pf=$1; log=$2; shift 2; echo $$ > \"$pf\"; exec \"$@\" > \"$log\" 2>&1 < /dev/null"
+        let script = "pf=$1; log=$2; shift 2; exec > /dev/null 2>&1 < /dev/null; while :; do \"$@\" >> \"$log\" 2>&1 < /dev/null & echo $! > \"$pf\"; wait $!; [ $? -eq 133 ] || break; done"
         try shell.must(["setsid", "-f", "/bin/sh", "-c", script, "sh", pidFile, log,
                         // /proc/sys/net writable, as on a real host: the kernel baseline's network settings.
                         "/usr/bin/env", "SYSTEMD_NSPAWN_API_VFS_WRITABLE=network",

@@ -100,6 +100,24 @@ struct AlertRuleTests {
                            ("gpucluster_gpu_processes{\(g)}", "1x200")])
     }
 
+    /// A host `gpucluster upgrade` marked: quiet while it reboots (the agent's last word was
+    /// "maintenance 1", then no samples), loud again once the mark is gone (its last word 0).
+    static func maintenanceCases() -> [Case] {
+        let mark = "gpucluster_maintenance{job=\"gpucluster-agent\",\(n)}"
+        var out: [Case] = []
+        for (rule, down, labels) in [
+            ("HostDown", "up{job=\"node\",\(n)}", ["job": "node", "node": "gpu01", "severity": "critical"]),
+            ("AgentDown", "up{job=\"gpucluster-agent\",\(n)}", ["job": "gpucluster-agent", "node": "gpu01", "severity": "critical"]),
+        ] {
+            // Marked, then rebooting: no sample of the mark for 8 minutes, the host down all along.
+            out.append(Case(rule: rule, series: [(down, "0x10"), (mark, "1x2 _x8")], at: "9m", labels: nil))
+            // The mark cleared (0), then the host goes down for real: the alert fires.
+            out.append(Case(rule: rule, series: [(down, "1x3 0x7"), (mark, "1x2 0 _x7")], at: "9m", labels: labels))
+        }
+        out.append(Case(rule: "GPULost", series: [("gpucluster_gpu_up{\(g)}", "0x5"), (mark, "1x5")], at: "3m", labels: nil))
+        return out
+    }
+
     static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
 
     static func testFile(_ cases: [Case]) -> String {
@@ -116,6 +134,17 @@ struct AlertRuleTests {
             }
         }
         return out
+    }
+
+    @Test("a host in maintenance (gpucluster upgrade) pages nobody while it reboots, and does again once out of it (promtool test rules)")
+    func maintenanceSilencesHostDown() throws {
+        guard let promtool = Tools.find("promtool") else { Issue.record("promtool is not installed (scripts/test installs prometheus)"); return }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try AlertRules.text(try RenderTests.example(), annotations: false).write(toFile: dir + "/rules.yml", atomically: true, encoding: .utf8)
+        try Self.testFile(Self.maintenanceCases()).write(toFile: dir + "/tests.yml", atomically: true, encoding: .utf8)
+        let r = try Tools.run(promtool, ["test", "rules", dir + "/tests.yml"], timeout: 120)
+        #expect(r.status == 0 && (r.output + r.error).contains("SUCCESS"), "promtool test rules:\n\(r.output)\n\(r.error)")
     }
 
     @Test("every rendered rule fires on its condition, with its labels, and stays quiet otherwise (promtool test rules)")

@@ -2,6 +2,7 @@ import HostSystem
 import ArgumentParser
 import Foundation
 import Lab
+import Spec
 
 /// `gpucluster lab …`: the rehearsal cluster on this machine.
 struct LabCommand: ParsableCommand {
@@ -13,7 +14,7 @@ struct LabCommand: ParsableCommand {
         the spec's own addresses, only inside network namespaces it creates, with no route out.
         Ansible and ssh run from the admin seat (`lab admin -- CMD`: the bastion's network).
         """,
-        subcommands: [Up.self, Down.self, Status.self, Exec.self, SSH.self, Admin.self, Stop.self])
+        subcommands: [Up.self, Down.self, Status.self, Exec.self, SSH.self, Admin.self, Stop.self, Mirror.self])
 
     struct Dirs: ParsableArguments {
         @Option(help: "Where the lab keeps its hosts, keys and state.") var stateDir = "/var/lib/gpucluster/lab"
@@ -73,6 +74,55 @@ struct LabCommand: ParsableCommand {
 
         func run() throws {
             try reportingLabErrors("lab stop") { try dirs.lab.powerOff(host: host) }
+        }
+    }
+
+    struct Mirror: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve one lab host the packages of its major upgrade (rehearse gpucluster upgrade; lab hosts have no route out).",
+            discussion: """
+            Fetches once (cached beside the base images) what a host of the older release downloads to \
+            upgrade, as a Debian mirror subset with Debian's signed indexes, and serves it to HOST alone \
+            under deb.debian.org and security.debian.org (its /etc/hosts; an HTTP server on its own \
+            loopback, inside its network namespace). Runs until stopped, or --seconds.
+            """)
+        @OptionGroup var dirs: Dirs
+        @Argument(help: "The lab host to serve.") var host: String
+        @Option(help: "The release the host runs now.") var from = "debian-12"
+        @Option(help: "The release it moves to.") var to = "debian-13"
+        @Option(help: "Debian mirror to fetch from (once).") var mirror = "http://deb.debian.org/debian"
+        @Option(help: "Stop serving after this many seconds.") var seconds = 3600
+
+        func validate() throws {
+            guard let f = OSRelease(rawValue: from), let t = OSRelease(rawValue: to), t.major == f.major + 1 else {
+                throw ValidationError("--from and --to must be consecutive releases (\(OSRelease.supportedList))")
+            }
+            guard (1...86400).contains(seconds) else { throw ValidationError("--seconds must be 1…86400") }
+        }
+
+        func run() throws {
+            guard let f = OSRelease(rawValue: from), let t = OSRelease(rawValue: to) else { return }
+            let lab = dirs.lab
+            let m = LabUpgradeMirror(base: LabBaseImage(cacheDir: dirs.cacheDir, mirror: mirror, release: f), to: t)
+            let server = try reportingLabErrors("lab mirror") { () throws -> ChildProcess in
+                try m.ensure(shell: lab.shell) { printError("lab: \($0)") }
+                return try lab.serveUpgradeMirror(m, host: host, maxSeconds: seconds + 5)
+            }
+            print("serving \(t.title)'s upgrade packages to \(host) for up to \(seconds) s", terminator: "\n")
+            fflush(nil)
+            // Stopped by a signal: the server goes with it (it would outlive us in the namespace).
+            var sources: [any DispatchSourceSignal] = []
+            for sig in [SIGTERM, SIGINT] {
+                signal(sig, SIG_IGN)
+                let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                src.setEventHandler { server.stop() }
+                src.resume()
+                sources.append(src)
+            }
+            defer { sources.forEach { $0.cancel() } }
+            let end = Date().addingTimeInterval(Double(seconds))
+            while server.isRunning, Date() < end { Thread.sleep(forTimeInterval: 0.5) }
+            server.stop()
         }
     }
 
