@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "AgentTests", dependencies: [
             "Agent", "GPU", "TestSupport", "gpucluster", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "Apply", "Spec", "HostSystem", "TestSupport", "gpucluster"], exclude: ["lab-cluster.yaml"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Apply", "NodeReport", "Spec", "HostSystem", "TestSupport", "gpucluster"], exclude: ["lab-cluster.yaml"]),
         .testTarget(name: "BackupTests", dependencies: ["Backup", "Agent", "HostSystem", "Spec", "TestSupport", "gpucluster"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Planning", "Apply", "Backup", "Spec", "TestSupport", .product(name: "Yams", package: "Yams")]),
         // The contract between the agent and its consumers: every metric the rendered alert rules,

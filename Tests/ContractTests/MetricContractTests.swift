@@ -29,11 +29,17 @@ struct MetricContractTests {
             .write(toFile: state, atomically: true, encoding: .utf8)
         let updates = state + ".updates"
         try "version 1\nchecked 2\npending 3\nsecurity 1\nreboot 1\nservices 0\nreboot_packages libc6\n".write(toFile: updates, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: state); try? FileManager.default.removeItem(atPath: updates) }
+        // A host in maintenance exports its start time too (every family, once).
+        let maintenance = state + ".maintenance"
+        try "version 1\nkind upgrade\nsince 2\nfrom 12\nto 13\n".write(toFile: maintenance, atomically: true, encoding: .utf8)
+        defer {
+            for f in [state, updates, maintenance] { try? FileManager.default.removeItem(atPath: f) }
+        }
         var config = AgentConfig(gpuBackend: backend)
         config.expectedGPUs = 2
         config.backupStatePath = state
         config.updatesStatePath = updates
+        config.maintenanceStatePath = maintenance
         let agent = Agent(config: config)
         agent.collectOnce()          // registers for XID events
         Thread.sleep(forTimeInterval: 0.05)

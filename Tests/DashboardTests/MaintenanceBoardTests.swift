@@ -75,7 +75,7 @@ struct MaintenanceBoardTests {
             let s = builder.build([o], now: Self.now + 30, generation: 1, source: "test")
             #expect(s.gpus.allSatisfy { $0.state == .maintenance && $0.reason == "upgrading Debian 12 → 13" }, "\(s.gpus.map(\.state))")
             #expect(s.totals.maintenance == 2 && s.totals.down == 0 && s.totals.free == 0 && s.slots.allSatisfy { $0.nodes.isEmpty })
-            #expect(Conditions.of(s).isEmpty, "planned work pages nobody: \(Conditions.of(s))")
+            #expect(Condition.of(s).isEmpty, "planned work pages nobody: \(Condition.of(s))")
             let row = BoardView.row(s.nodes[0], now: Self.now + 30)
             #expect(row.contains("data-maintenance=\"upgrade\"") && row.contains("upgrading Debian 12 → 13 for 2 min") && !row.contains("data-down"))
             let text = TerminalBoard(color: false, now: Self.now + 30).render(s)
@@ -85,7 +85,7 @@ struct MaintenanceBoardTests {
         let late = Self.now + SnapshotBuilder.maintenanceUnreachableLimit + 60
         let s = builder.build([during], now: late, generation: 2, source: "test")
         #expect(s.gpus.allSatisfy { $0.state == .down } && s.nodes[0].maintenance == nil)
-        #expect(Conditions.of(s).contains { $0.name == "NodeDown" })
+        #expect(Condition.of(s).contains { $0.name == "NodeDown" })
         // Back in service: the next report has no mark, and the GPUs are free again.
         let after = memory.record(target, .success(Self.observation(reachable: true, maintenance: nil)), now: Self.now + 300)
         let s2 = builder.build([after], now: Self.now + 300, generation: 3, source: "test")

@@ -1,5 +1,6 @@
 import Apply
 import Foundation
+import NodeReport
 import Testing
 import TestSupport
 
@@ -24,7 +25,7 @@ struct LabEndToEndTests {
         return nil
     }
 
-    @Test("lab up → render → apply ×2 → drift → outside probes → backups → attacks → lock-out → node dies mid-apply → lab down",
+    @Test("lab up → render → apply ×2 → drift → outside probes → backups → attacks → lock-out → Debian upgrade → node dies mid-apply → lab down",
           .timeLimit(.minutes(30)))
     func endToEnd() throws {
         if let why = Self.cannotRun() {
@@ -62,6 +63,7 @@ struct LabEndToEndTests {
         try lab.monitorOnLoopback()
         try lab.alertReachesChat()
         try lab.lockOutIsUndone()
+        try lab.upgradeInPlace()
         try lab.hostDiesMidApply()
     }
 }
@@ -92,7 +94,8 @@ final class LabSession: @unchecked Sendable {
     var firstApplyNotes: [String: [String]] = [:]
 
     let state: String
-    let project: String
+    /// The rendered project; after the upgrade step, the one rendered for gpu01 on Debian 13.
+    var project: String
     let vars: String
     let nodeBinaries: String
     let simnvml: String
@@ -855,5 +858,96 @@ extension LabSession {
         #expect(code == 3 && summary?.exitCode == 3, "apply with a dead host must exit 3: \(String(describing: code))\n\(progress.suffix(3000))")
         #expect(rows["gpu02"].map { $0.unreachable > 0 } == true, "gpu02 not reported unreachable: \(rows)")
         for h in ["bastion", "gpu01", "backup"] { #expect(rows[h].map { $0.failed == 0 && $0.unreachable == 0 } == true, "\(h): \(rows)") }
+    }
+}
+
+extension LabSession {
+    /// gpu01 (Debian 12) upgraded in place to Debian 13 while the rest of the cluster serves
+    /// (`gpucluster upgrade`, the packages from `lab mirror`: lab hosts have no route out). A
+    /// broken source first: the rollout stops before any package changes, the host as it was
+    /// and reachable. Then the real one: the public board shows gpu01 in maintenance
+    /// ("upgrading"), never down, through the reboot, and then up with its GPUs; gpu02 serves
+    /// all along; a re-apply changes nothing on gpu01.
+    func upgradeInPlace() throws {
+        let base = Repo.path(".build/lab-e2e")
+        let spec13 = base + "/lab-cluster-13.yaml", project13 = base + "/ansible-13"
+        let text = try String(contentsOfFile: Self.spec, encoding: .utf8)
+        let pin = "    os: debian-12\n"
+        try #require(text.components(separatedBy: pin).count == 2, "the lab spec keeps gpu01 on Debian 12 with one `os: debian-12` line")
+        try text.replacingOccurrences(of: pin, with: "").write(toFile: spec13, atomically: true, encoding: .utf8)
+        try? FileManager.default.removeItem(atPath: project13)
+        let render = try gpucluster("render (gpu01 on Debian 13)", ["render", spec13, "-o", project13])
+        try #require(render.status == 0, "render: \(render.error)")
+        for f in ["secrets", "keys/alice.pub"] {
+            try? FileManager.default.removeItem(atPath: project13 + "/" + f)
+            try FileManager.default.copyItem(atPath: project + "/" + f, toPath: project13 + "/" + f)
+        }
+        let mirror = try Spawned(Binary.gpucluster, ["lab", "mirror"] + lab + ["gpu01", "--seconds", "1500"],
+                                 environment: ProcessInfo.processInfo.environment, captureStdout: true)
+        defer { mirror.stop() }
+        let mirrorStart = Date()
+        try #require(mirror.readUntil("serving", seconds: 900) != nil, "lab mirror did not start serving")
+        times.append(Step(name: "lab mirror (the upgrade's packages; cached after the first run)", seconds: Date().timeIntervalSince(mirrorStart)))
+        let upgrade = ["upgrade", "--project", project13, "--limit", "gpu01", "--to", "debian-13", "-e", "@" + vars,
+                       "--ssh-config", state + "/ssh_config"]
+
+        // A source that cannot be read: stopped before any package changed, everything put back.
+        _ = try exec("gpu01", "echo 'deb http://deb.debian.org/debian-gone bookworm main' > /etc/apt/sources.list.d/lab-broken.list")
+        let broken = try admin("upgrade gpu01 (a broken source)", upgrade, timeout: 600)
+        #expect(broken.status == 2 && broken.output.contains("gpu01: FAILED at upgrade")
+                && broken.output.contains("stopped before any package changed"), "\(broken.output)\n\(broken.error.suffix(2000))")
+        let after = try exec("gpu01", "cat /etc/debian_version; cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list; "
+                             + "test -e \(Maintenance.defaultPath) && echo still-marked; apt-mark showhold | grep -c nvidia; test -e /etc/apt/preferences.d/gpucluster-nvidia && echo pinned")
+        #expect(after.output.hasPrefix("12.") && after.output.contains("bookworm") && !after.output.contains("trixie")
+                && !after.output.contains("still-marked") && after.output.contains("pinned"), "gpu01 after the failed upgrade: \(after.output)")
+        let reach = try gpucluster("ssh gpu01 after the failed upgrade", ["lab", "ssh"] + lab + ["gpu01", "--", "true"], timeout: 60)
+        #expect(reach.status == 0, "gpu01 unreachable after the failed upgrade: \(reach.error)")
+        _ = try exec("gpu01", "rm /etc/apt/sources.list.d/lab-broken.list")
+
+        // The real upgrade, the public board read from outside while it runs.
+        let line = ([Binary.gpucluster, "lab", "admin"] + lab + ["--", Binary.gpucluster] + upgrade).map { "'\($0)'" }.joined(separator: " ")
+        let start = Date()
+        let run = try Spawned("/bin/sh", ["-c", "exec " + line + " 2>&1"],
+                              environment: ["PATH": Repo.path(".venv/bin") + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")],
+                              captureStdout: true)
+        defer { run.stop() }
+        func row(_ board: String, _ node: String) -> String {
+            guard let r = board.range(of: "data-node=\"\(node)\"") else { return "" }
+            return String(board[r.lowerBound...].prefix { $0 != "\n" }.components(separatedBy: "</tr>").first ?? "")
+        }
+        var sawUpgrading = false, sawDown = false, gpu02Down = false, rounds = 0
+        while run.isRunning, Date().timeIntervalSince(start) < 900 {
+            let board = try outside("curl -s -m 5 http://203.0.113.5:8080/").output
+            let gpu01 = row(board, "gpu01"), gpu02 = row(board, "gpu02")
+            if gpu01.contains("data-maintenance=\"upgrade\"") && gpu01.contains("upgrading Debian 12 → 13") && gpu01.contains("data-state=\"maintenance\"") { sawUpgrading = true }
+            if gpu01.contains("data-down=\"1\"") || gpu01.contains("data-state=\"down\"") { sawDown = true }
+            if gpu02.isEmpty || gpu02.contains("data-state=\"down\"") { gpu02Down = true }
+            rounds += 1
+            Thread.sleep(forTimeInterval: 2)
+        }
+        let output = run.readToEnd(seconds: 30)
+        let code = run.exitStatus(seconds: 30)
+        let seconds = Date().timeIntervalSince(start)
+        times.append(Step(name: "upgrade gpu01 Debian 12 → 13 (upgrade, reboot, apply, checks)", seconds: seconds))
+        print("lab e2e: upgrade gpu01: exit \(String(describing: code)) in \(String(format: "%.1f", seconds)) s, board read \(rounds) times")
+        #expect(code == 0 && output.contains("gpu01: upgraded in"), "upgrade: \(output.suffix(4000))")
+        #expect(sawUpgrading, "the board never showed gpu01 upgrading (\(rounds) reads)")
+        #expect(!sawDown, "the board showed gpu01 down during its upgrade")
+        #expect(!gpu02Down, "gpu02 stopped serving while gpu01 upgraded")
+        let host = try exec("gpu01", "cat /etc/debian_version; test -e \(Maintenance.defaultPath) && echo still-marked; "
+                            + "grep -h '^Pin: version' /etc/apt/preferences.d/gpucluster-nvidia; apt-mark showhold | grep -c nvidia")
+        #expect(host.output.hasPrefix("13.") && !host.output.contains("still-marked") && host.output.contains("Pin: version 550."),
+                "gpu01 after the upgrade: \(host.output)")
+        let board = try poll(30, every: 2, until: { row($0, "gpu01").contains("data-state=\"free\"") }) {
+            try outside("curl -s -m 5 http://203.0.113.5:8080/").output
+        }
+        #expect(!row(board, "gpu01").contains("data-maintenance") && row(board, "gpu01").contains("data-state=\"free\""),
+                "gpu01 back with its GPUs: \(row(board, "gpu01").prefix(600))")
+
+        // The spec as it now stands (gpu01 on 13): nothing left to change on the upgraded host.
+        project = project13
+        let again = try apply("apply after the upgrade")
+        #expect(again.status == 0, "apply after the upgrade: \(again.error.suffix(2000))")
+        #expect(again.hosts["gpu01"].map { $0.changed == 0 && $0.failed == 0 } == true, "gpu01 after the upgrade: \(again.hosts)")
     }
 }

@@ -7,6 +7,8 @@ public struct MaintenanceCollector: Collector {
     public let statePath: String?
     public var name: String { "maintenance" }
 
+    public init(statePath: String?) { self.statePath = statePath }
+
     public func collect(_ s: inout NodeSnapshot) {
         s.maintenance = statePath.flatMap(Maintenance.read(path:))
     }
