@@ -915,25 +915,35 @@ extension LabSession {
             guard let r = board.range(of: "data-node=\"\(node)\"") else { return "" }
             return String(board[r.lowerBound...].prefix { $0 != "\n" }.components(separatedBy: "</tr>").first ?? "")
         }
-        var sawUpgrading = false, sawDown = false, gpu02Down = false, rounds = 0
+        var sawUpgrading = false, sawDown: String?, gpu02Down: String?, rounds = 0, gpu02Misses = 0, lastMissed = false
         while run.isRunning, Date().timeIntervalSince(start) < 900 {
             let board = try outside("curl -s -m 5 http://203.0.113.5:8080/").output
             let gpu01 = row(board, "gpu01"), gpu02 = row(board, "gpu02")
-            if gpu01.contains("data-maintenance=\"upgrade\"") && gpu01.contains("upgrading Debian 12 → 13") && gpu01.contains("data-state=\"maintenance\"") { sawUpgrading = true }
-            if gpu01.contains("data-down=\"1\"") || gpu01.contains("data-state=\"down\"") { sawDown = true }
-            if gpu02.isEmpty || gpu02.contains("data-state=\"down\"") { gpu02Down = true }
-            rounds += 1
+            if !gpu01.isEmpty {
+                if gpu01.contains("data-maintenance=\"upgrade\"") && gpu01.contains("upgrading Debian 12 → 13") && gpu01.contains("data-state=\"maintenance\"") { sawUpgrading = true }
+                if gpu01.contains("data-down=\"1\"") || gpu01.contains("data-state=\"down\"") { sawDown = gpu01 }
+                // gpu02 serves: its row there, the node neither down nor in maintenance. One
+                // missed 2 s scrape is forgiven (this machine's 2 cores also run gpu01's dpkg and
+                // reboot, which a real gpu02 would not share); two in a row are not.
+                let missed = gpu02.isEmpty || gpu02.contains("data-down=\"1\"") || gpu02.contains("data-maintenance")
+                if missed {
+                    gpu02Misses += 1
+                    if lastMissed { gpu02Down = gpu02.isEmpty ? "no row" : gpu02 }
+                }
+                lastMissed = missed
+                rounds += 1
+            }
             Thread.sleep(forTimeInterval: 2)
         }
         let output = run.readToEnd(seconds: 30)
         let code = run.exitStatus(seconds: 30)
         let seconds = Date().timeIntervalSince(start)
         times.append(Step(name: "upgrade gpu01 Debian 12 → 13 (upgrade, reboot, apply, checks)", seconds: seconds))
-        print("lab e2e: upgrade gpu01: exit \(String(describing: code)) in \(String(format: "%.1f", seconds)) s, board read \(rounds) times")
+        print("lab e2e: upgrade gpu01: exit \(String(describing: code)) in \(String(format: "%.1f", seconds)) s, board read \(rounds) times, gpu02 missed in \(gpu02Misses)")
         #expect(code == 0 && output.contains("gpu01: upgraded in"), "upgrade: \(output.suffix(4000))")
         #expect(sawUpgrading, "the board never showed gpu01 upgrading (\(rounds) reads)")
-        #expect(!sawDown, "the board showed gpu01 down during its upgrade")
-        #expect(!gpu02Down, "gpu02 stopped serving while gpu01 upgraded")
+        #expect(sawDown == nil, "the board showed gpu01 down during its upgrade: \(sawDown?.prefix(800) ?? "")")
+        #expect(gpu02Down == nil, "gpu02 stopped serving while gpu01 upgraded: \(gpu02Down?.prefix(800) ?? "")")
         let host = try exec("gpu01", "cat /etc/debian_version; test -e \(Maintenance.defaultPath) && echo still-marked; "
                             + "grep -h '^Pin: version' /etc/apt/preferences.d/gpucluster-nvidia; apt-mark showhold | grep -c nvidia")
         #expect(host.output.hasPrefix("13.") && !host.output.contains("still-marked") && host.output.contains("Pin: version 550."),

@@ -131,10 +131,16 @@ struct ReleaseUpgradeRole: AnsibleRole {
                   when: "'/etc/apt/sources.list.d/gpucluster-nvidia.list' in release_upgrade_sources.files | map(attribute='path')"
 
                 - name: Let go of the driver's holds and pin (the new release has its own branch; the next apply pins and holds it)
-                  ansible.builtin.shell: |
-                    set -e
-                    if [ -s "$SAVED/driver-holds" ]; then xargs -r apt-mark unhold < "$SAVED/driver-holds"; fi
-                    rm -f /etc/apt/preferences.d/gpucluster-nvidia
+                  ansible.builtin.shell:
+                    cmd: |
+                      set -e
+                      # dpkg's selections, where holds live: apt-mark refuses a package its lists
+                      # lack (held, never installed, as in a container), and the lists are in flux.
+                      if [ -s "$SAVED/driver-holds" ]; then
+                        xargs -r dpkg-query -W -f '${db:Status-Abbrev} ${Package}\\n' < "$SAVED/driver-holds" \\
+                          | awk '{ print $2, (substr($1, 2, 1) == "n" ? "deinstall" : "install") }' | dpkg --set-selections
+                      fi
+                      rm -f /etc/apt/preferences.d/gpucluster-nvidia
                   environment:
                     SAVED: "{{ release_upgrade_saved }}"
                   changed_when: true
@@ -168,7 +174,7 @@ struct ReleaseUpgradeRole: AnsibleRole {
                     cp -a "$SAVED/sources.list.d/." /etc/apt/sources.list.d/
                     if [ -e "$SAVED/sources.list" ]; then cp -a "$SAVED/sources.list" /etc/apt/sources.list; fi
                     if [ -e "$SAVED/gpucluster-nvidia" ]; then cp -a "$SAVED/gpucluster-nvidia" /etc/apt/preferences.d/; fi
-                    if [ -s "$SAVED/driver-holds" ]; then xargs -r apt-mark hold < "$SAVED/driver-holds"; fi
+                    if [ -s "$SAVED/driver-holds" ]; then sed 's/$/ hold/' "$SAVED/driver-holds" | dpkg --set-selections; fi
                     rm -rf "$SAVED"
                   environment:
                     SAVED: "{{ release_upgrade_saved }}"
