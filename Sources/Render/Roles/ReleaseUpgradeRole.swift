@@ -132,8 +132,9 @@ struct ReleaseUpgradeRole: AnsibleRole {
 
                 - name: Let go of the driver's holds and pin (the new release has its own branch; the next apply pins and holds it)
                   ansible.builtin.shell:
+                    executable: /bin/bash
                     cmd: |
-                      set -e
+                      set -eo pipefail
                       # dpkg's selections, where holds live: apt-mark refuses a package its lists
                       # lack (held, never installed, as in a container), and the lists are in flux.
                       if [ -s "$SAVED/driver-holds" ]; then
@@ -167,15 +168,17 @@ struct ReleaseUpgradeRole: AnsibleRole {
                          | map(attribute=1) | select('in', release_upgrade_keep_packages) | list }}
               rescue:
                 - name: Put apt's sources, the driver's pin and holds back
-                  ansible.builtin.shell: |
-                    set -e
-                    [ -d "$SAVED/sources.list.d" ] || exit 0
-                    find /etc/apt/sources.list.d -mindepth 1 -maxdepth 1 -delete
-                    cp -a "$SAVED/sources.list.d/." /etc/apt/sources.list.d/
-                    if [ -e "$SAVED/sources.list" ]; then cp -a "$SAVED/sources.list" /etc/apt/sources.list; fi
-                    if [ -e "$SAVED/gpucluster-nvidia" ]; then cp -a "$SAVED/gpucluster-nvidia" /etc/apt/preferences.d/; fi
-                    if [ -s "$SAVED/driver-holds" ]; then sed 's/$/ hold/' "$SAVED/driver-holds" | dpkg --set-selections; fi
-                    rm -rf "$SAVED"
+                  ansible.builtin.shell:
+                    executable: /bin/bash
+                    cmd: |
+                      set -eo pipefail
+                      [ -d "$SAVED/sources.list.d" ] || exit 0
+                      find /etc/apt/sources.list.d -mindepth 1 -maxdepth 1 -delete
+                      cp -a "$SAVED/sources.list.d/." /etc/apt/sources.list.d/
+                      if [ -e "$SAVED/sources.list" ]; then cp -a "$SAVED/sources.list" /etc/apt/sources.list; fi
+                      if [ -e "$SAVED/gpucluster-nvidia" ]; then cp -a "$SAVED/gpucluster-nvidia" /etc/apt/preferences.d/; fi
+                      if [ -s "$SAVED/driver-holds" ]; then sed 's/$/ hold/' "$SAVED/driver-holds" | dpkg --set-selections; fi
+                      rm -rf "$SAVED"
                   environment:
                     SAVED: "{{ release_upgrade_saved }}"
                   changed_when: true
