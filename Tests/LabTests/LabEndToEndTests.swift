@@ -904,7 +904,7 @@ extension LabSession {
         #expect(reach.status == 0, "gpu01 unreachable after the failed upgrade: \(reach.error)")
         _ = try exec("gpu01", "rm /etc/apt/sources.list.d/lab-broken.list")
 
-        // The real upgrade, the public board read from outside while it runs.
+        // The real upgrade, the board read while it runs (its inside side: an earlier step closed the public one).
         let line = ([Binary.gpucluster, "lab", "admin"] + lab + ["--", Binary.gpucluster] + upgrade).map { "'\($0)'" }.joined(separator: " ")
         let start = Date()
         let run = try Spawned("/bin/sh", ["-c", "exec " + line + " 2>&1"],
@@ -917,7 +917,7 @@ extension LabSession {
         }
         var sawUpgrading = false, sawDown: String?, gpu02Down: String?, rounds = 0, gpu02Misses = 0, lastMissed = false
         while run.isRunning, Date().timeIntervalSince(start) < 900 {
-            let board = try outside("curl -s -m 5 http://203.0.113.5:8080/").output
+            let board = try exec("bastion", "curl -s -m 5 http://127.0.0.1:8080/").output
             let gpu01 = row(board, "gpu01"), gpu02 = row(board, "gpu02")
             if !gpu01.isEmpty {
                 if gpu01.contains("data-maintenance=\"upgrade\"") && gpu01.contains("upgrading Debian 12 → 13") && gpu01.contains("data-state=\"maintenance\"") { sawUpgrading = true }
@@ -949,7 +949,7 @@ extension LabSession {
         #expect(host.output.hasPrefix("13.") && !host.output.contains("still-marked") && host.output.contains("Pin: version 550."),
                 "gpu01 after the upgrade: \(host.output)")
         let board = try poll(30, every: 2, until: { row($0, "gpu01").contains("data-state=\"free\"") }) {
-            try outside("curl -s -m 5 http://203.0.113.5:8080/").output
+            try exec("bastion", "curl -s -m 5 http://127.0.0.1:8080/").output
         }
         #expect(!row(board, "gpu01").contains("data-maintenance") && row(board, "gpu01").contains("data-state=\"free\""),
                 "gpu01 back with its GPUs: \(row(board, "gpu01").prefix(600))")

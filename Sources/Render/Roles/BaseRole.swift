@@ -16,7 +16,7 @@ struct BaseRole: AnsibleRole {
                 fail_msg: >-
                   {{ inventory_hostname }} runs {{ ansible_distribution }} {{ ansible_distribution_version }}
                   ({{ ansible_distribution_release }}), but cluster.yaml says {{ gpucluster_os }}:
-                  correct its os: in cluster.yaml, or upgrade the host first
+                  correct its os: in cluster.yaml, or upgrade the host first (gpucluster upgrade --limit {{ inventory_hostname }})
                 quiet: true
 
             # Debian's way (/etc/hostname and `hostname`), not the hostname module: on a systemd
