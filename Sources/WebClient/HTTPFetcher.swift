@@ -76,8 +76,15 @@ public struct AsyncHTTPFetcher: HTTPFetcher {
 
     /// Redirects are answers, never followed: an agent (or a keys mirror) cannot send the
     /// dashboard to fetch from another address (AsyncHTTPClient's shared client follows up to 5).
+    ///
+    /// Idle connections are dropped after 10 s, before the agent drops its side (15 s,
+    /// `AgentServer.idleTimeout`; AsyncHTTPClient's default is 60 s): with the dashboard asking
+    /// each agent every scrapeInterval (15 s by default) the two closes met, the dashboard sent
+    /// its request on a connection the agent was closing, and the node showed down for a round
+    /// ("connection closed by the server": seen in the lab, a few rounds in ten).
     public static let noRedirects = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-                                               configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+                                               configuration: HTTPClient.Configuration(redirectConfiguration: .disallow,
+                                                                                       connectionPool: .init(idleTimeout: .seconds(10))))
 
     public init(client: HTTPClient = AsyncHTTPFetcher.noRedirects) { self.client = client }
 
