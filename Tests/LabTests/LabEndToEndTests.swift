@@ -867,7 +867,8 @@ extension LabSession {
     /// broken source first: the rollout stops before any package changes, the host as it was
     /// and reachable. Then the real one: the public board shows gpu01 in maintenance
     /// ("upgrading"), never down, through the reboot, and then up with its GPUs; gpu02 serves
-    /// all along; a re-apply changes nothing on gpu01.
+    /// all along; a re-apply changes nothing on gpu01. Then, every host on Debian 13: a second
+    /// apply changes nothing anywhere, and audit from outside and from the bastion pass.
     func upgradeInPlace() throws {
         let base = Repo.path(".build/lab-e2e")
         let spec13 = base + "/lab-cluster-13.yaml", project13 = base + "/ansible-13"
@@ -957,5 +958,23 @@ extension LabSession {
         let again = try apply("apply after the upgrade")
         #expect(again.status == 0, "apply after the upgrade: \(again.error.suffix(2000))")
         #expect(again.hosts["gpu01"].map { $0.changed == 0 && $0.failed == 0 } == true, "gpu01 after the upgrade: \(again.hosts)")
+
+        // Every host on Debian 13 now: nothing left to change anywhere, and the probes from
+        // outside and the hosts' own checks pass as they did with gpu01 on 12.
+        let releases = try ["bastion", "gpu01", "gpu02", "backup"].map { try exec($0, "cat /etc/debian_version").output }
+        #expect(releases.allSatisfy { $0.hasPrefix("13.") }, "every host on 13: \(releases)")
+        let all13 = try apply("apply again (every host on Debian 13)")
+        #expect(all13.status == 0 && all13.hosts.count == 4 && all13.hosts.values.allSatisfy { $0.changed == 0 && $0.failed == 0 },
+                "the all-13 lab's no-change apply: \(all13.hosts)")
+        func failed(_ r: Tools.Result) -> [String] {
+            ((try? JSONDecoder().decode(AuditReport.self, from: Data(r.output.utf8)))?.findings ?? [])
+                .filter { $0.status == "fail" }.map { "\($0.host) \($0.check) \($0.subject)" }
+        }
+        let outside13 = try gpucluster("audit from outside (every host on Debian 13)",
+                                       ["lab", "exec"] + lab + ["outside", "--", Binary.gpucluster, "audit", spec13, "--json",
+                                                                "--check", "ports", "--check", "ssh-algorithms", "--check", "ssh-auth"], timeout: 120)
+        #expect(outside13.status == 0 && failed(outside13).isEmpty, "audit from outside, all on 13: \(failed(outside13)) \(outside13.error.suffix(1500))")
+        let inside13 = try admin("audit from the bastion (every host on Debian 13)", ["audit", spec13, "--json", "--ssh-config", state + "/ssh_config"], timeout: 180)
+        #expect(inside13.status == 0 && failed(inside13).isEmpty, "audit from the bastion, all on 13: \(failed(inside13)) \(inside13.error.suffix(1500))")
     }
 }
