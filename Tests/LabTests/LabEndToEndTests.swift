@@ -14,6 +14,8 @@ import TestSupport
 /// Prometheus and Alertmanager on loopback → a firewall that locks SSH out is refused by
 /// validate and, forced onto a host, undone by the rollback guard → a compute host dies
 /// mid-apply → lab down leaves nothing. Figures go to `.build/lab-e2e-times.txt`.
+/// `allDebian13` boots the same cluster with every host on Debian 13 and sets it up from bare
+/// (figures in `.build/lab-e2e-13-times.txt`). The suite is serialized: labs share namespace names.
 @Suite("Lab end to end", .serialized)
 struct LabEndToEndTests {
     /// Why this machine cannot run the lab, or nil.
@@ -25,18 +27,64 @@ struct LabEndToEndTests {
         return nil
     }
 
-    @Test("lab up → render → apply ×2 → drift → outside probes → backups → attacks → lock-out → Debian upgrade → node dies mid-apply → lab down",
-          .timeLimit(.minutes(30)))
-    func endToEnd() throws {
-        if let why = Self.cannotRun() {
+    /// The node binaries the lab hosts run, or nil with the reason printed (skip) or recorded (failure).
+    static func nodeBinaries() -> String? {
+        if let why = cannotRun() {
             print("lab e2e: SKIPPED: \(why)")
-            return
+            return nil
         }
         let nodeBinaries = ProcessInfo.processInfo.environment["GPUCLUSTER_NODE_BINARIES"] ?? Repo.path(".build/node")
         for binary in ["gpucluster", "gpucluster-agent"] where !FileManager.default.isExecutableFile(atPath: "\(nodeBinaries)/\(binary)") {
             Issue.record("no static node binary at \(nodeBinaries)/\(binary): scripts/test builds it (scripts/build-node-binaries)")
-            return
+            return nil
         }
+        return nodeBinaries
+    }
+
+    /// The same cluster with every host on Debian 13, from bare: what a lab setting up now
+    /// installs. Applied under the default strategy (the mixed lab's first apply is linear), then
+    /// the checks a Debian 12 host gets: nothing to change the second time, the probes from
+    /// outside, audit from outside and from the bastion, the dashboard with every GPU.
+    @Test("an all-Debian-13 lab: lab up → apply to bare hosts → re-apply changes nothing → outside probes → audit → dashboard → lab down",
+          .timeLimit(.minutes(20)))
+    func allDebian13() throws {
+        guard let nodeBinaries = Self.nodeBinaries() else { return }
+        let dir = Repo.path(".build/lab-e2e-13")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let text = try String(contentsOfFile: LabSession.labSpec, encoding: .utf8)
+        let pin = "    os: debian-12\n"
+        try #require(text.contains("  os: debian-13\n") && text.components(separatedBy: pin).count == 2,
+                     "the lab spec runs Debian 13 with gpu01's one `os: debian-12` line")
+        let spec13 = dir + "/lab-cluster-13.yaml"
+        try text.replacingOccurrences(of: pin, with: "").write(toFile: spec13, atomically: true, encoding: .utf8)
+        let lab = try LabSession(name: "lab-e2e-13", spec: spec13, nodeBinaries: nodeBinaries,
+                                 simnvml: try SimLibrary.directory() + "/libnvidia-ml.so.1")
+        _ = try? lab.gpucluster("clean up an earlier lab", ["lab", "down"] + lab.lab, timeout: 120)
+        defer { lab.tearDown() }
+        try lab.up()
+        let releases = try ["bastion", "gpu01", "gpu02", "backup"].map { try lab.exec($0, "cat /etc/debian_version").output }
+        #expect(releases.allSatisfy { $0.hasPrefix("13.") }, "every host boots Debian 13: \(releases)")
+        try lab.render()
+        let bare = try lab.apply("apply (bare Debian 13 hosts, default strategy)")
+        #expect(bare.status == 0, "apply to the bare Debian 13 hosts:\n\(bare.output)\n\(bare.error.suffix(3000))")
+        #expect(Set(bare.hosts.keys) == ["bastion", "gpu01", "gpu02", "backup"]
+                && bare.hosts.values.allSatisfy { $0.changed > 0 && $0.failed == 0 && $0.unreachable == 0 }, "summary: \(bare.output)")
+        for host in ["gpu01", "gpu02"] {
+            let driver = try lab.exec(host, "apt-cache policy nvidia-driver; apt-mark showhold")
+            #expect(driver.output.contains("Candidate: 550.") && driver.output.contains(" 1001\n")
+                    && driver.output.split(separator: "\n").contains("nvidia-driver"),
+                    "\(host): trixie's 550 branch pinned and held: \(driver.output.prefix(900))")
+        }
+        try lab.secondApply()
+        try lab.outsideProbes()
+        try lab.auditPasses(" (every host on Debian 13 from bare)")
+        try lab.dashboardShowsGPUs()
+    }
+
+    @Test("lab up → render → apply ×2 → drift → outside probes → backups → attacks → lock-out → Debian upgrade → node dies mid-apply → lab down",
+          .timeLimit(.minutes(30)))
+    func endToEnd() throws {
+        guard let nodeBinaries = Self.nodeBinaries() else { return }
         let lab = try LabSession(nodeBinaries: nodeBinaries, simnvml: try SimLibrary.directory() + "/libnvidia-ml.so.1")
         // A lab left by an earlier, killed run goes first; then the real one, removed whatever happens.
         _ = try? lab.gpucluster("clean up an earlier lab", ["lab", "down"] + lab.lab, timeout: 120)
@@ -71,7 +119,7 @@ struct LabEndToEndTests {
 /// The booted lab and what its steps share: paths, the timed `gpucluster` runs, `apply` with
 /// its JSON summary, commands inside hosts. Each step is one method, run in order.
 final class LabSession: @unchecked Sendable {
-    static let spec = Repo.path("Tests/LabTests/lab-cluster.yaml")
+    static let labSpec = Repo.path("Tests/LabTests/lab-cluster.yaml")
     /// `outside`'s address (the highest free one of the public network, 203.0.113.0/28) and
     /// the port of the chat stand-in it runs for the alert step.
     static let outsideAddress = "203.0.113.14"
@@ -93,6 +141,11 @@ final class LabSession: @unchecked Sendable {
     /// What the first apply's `debug` tasks told the admin, per host.
     var firstApplyNotes: [String: [String]] = [:]
 
+    /// The spec the lab is booted from and rendered (`labSpec`, or a variant of it).
+    let spec: String
+    /// `.build/NAME`: the session's state, project, keys and its own spec variants.
+    let base: String
+    let name: String
     let state: String
     /// The rendered project; after the upgrade step, the one rendered for gpu01 on Debian 13.
     var project: String
@@ -101,10 +154,13 @@ final class LabSession: @unchecked Sendable {
     let simnvml: String
     var times: [Step] = []
 
-    init(nodeBinaries: String, simnvml: String) throws {
-        let base = Repo.path(".build/lab-e2e")
+    init(name: String = "lab-e2e", spec: String = LabSession.labSpec, nodeBinaries: String, simnvml: String) throws {
+        let base = Repo.path(".build/" + name)
         try? FileManager.default.removeItem(atPath: base + "/ansible")
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        self.name = name
+        self.spec = spec
+        self.base = base
         state = base + "/state"
         project = base + "/ansible"
         vars = base + "/lab-vars.yml"
@@ -114,8 +170,8 @@ final class LabSession: @unchecked Sendable {
 
     var lab: [String] { ["--state-dir", state] }
     /// alice's key and the ssh client settings she uses from `outside` (-F, which ProxyJump passes on).
-    var aliceKey: String { Repo.path(".build/lab-e2e/alice_key") }
-    var aliceSSHConfig: String { Repo.path(".build/lab-e2e/alice_ssh_config") }
+    var aliceKey: String { base + "/alice_key" }
+    var aliceSSHConfig: String { base + "/alice_ssh_config" }
 
     /// `gpucluster ARGS`, timed, printed as it goes (progress for a long test).
     @discardableResult
@@ -170,14 +226,14 @@ final class LabSession: @unchecked Sendable {
         let mounts = Tools.procFile("/proc/self/mounts") ?? ""
         #expect(!mounts.contains(state), "mounts left after lab down")
         let text = times.map { "\($0.name)\t\(String(format: "%.1f", $0.seconds))" }.joined(separator: "\n")
-        try? (text + "\n").write(toFile: Repo.path(".build/lab-e2e-times.txt"), atomically: true, encoding: .utf8)
+        try? (text + "\n").write(toFile: Repo.path(".build/\(name)-times.txt"), atomically: true, encoding: .utf8)
     }
 }
 
 extension LabSession {
     /// Up: every host booted, the outside namespace there.
     func up() throws {
-        let up = try gpucluster("lab up", ["lab", "up", Self.spec, "--simulated-nvml", simnvml] + lab, timeout: 900)
+        let up = try gpucluster("lab up", ["lab", "up", spec, "--simulated-nvml", simnvml] + lab, timeout: 900)
         try #require(up.status == 0, "lab up failed: \(up.error)")
         let status = try gpucluster("lab status", ["lab", "status"] + lab)
         #expect(status.status == 0)
@@ -189,7 +245,7 @@ extension LabSession {
 
     /// Render, and the lab's own settings: the static node binaries, no NFS (this kernel has none).
     func render() throws {
-        let render = try gpucluster("render", ["render", Self.spec, "-o", project])
+        let render = try gpucluster("render", ["render", spec, "-o", project])
         try #require(render.status == 0, "render: \(render.error)")
         // Alertmanager flushes groups quickly here, so the alert step sees a resolution in seconds.
         try """
@@ -488,7 +544,7 @@ extension LabSession {
         }
         let reboots = board.components(separatedBy: "data-reboot=\"1\"").count - 1
         #expect(reboots == 1 && board.contains("needs reboot"), "the board marks gpu02 (only) as needing a reboot: \(reboots)")
-        let status = try admin("status (a host to reboot)", ["status", Self.spec], timeout: 60)
+        let status = try admin("status (a host to reboot)", ["status", spec], timeout: 60)
         #expect(status.output.contains("1 host to reboot") && status.output.contains("reboot required (linux-image-6.1.0-99-amd64)"),
                 "gpucluster status: \(status.output) \(status.error)")
         _ = try exec("gpu02", "rm -f /run/reboot-required /run/reboot-required.pkgs && systemctl start gpucluster-updates.service")
@@ -512,7 +568,7 @@ extension LabSession {
         let board = try poll(20, every: 2, until: { $0.contains(reason) }) { try outside("curl -s -m 5 http://203.0.113.5:8080/").output }
         let reboots = board.components(separatedBy: "data-reboot=\"1\"").count - 1
         #expect(reboots == 1 && board.contains(reason), "the board marks gpu02 \"needs reboot\" with both versions (\(reboots) marked)")
-        let status = try admin("status (driver mismatch)", ["status", Self.spec], timeout: 60)
+        let status = try admin("status (driver mismatch)", ["status", spec], timeout: 60)
         #expect(status.output.contains("1 host to reboot") && status.output.contains(reason), "gpucluster status: \(status.output)")
         _ = try exec("gpu02", "cp /run/lab-gpus.scenario.ok \(scenario) && systemctl restart gpucluster-agent.service")
         let back = try poll(20, every: 1, until: { $0.contains("} 1") }) {
@@ -532,20 +588,36 @@ extension LabSession {
     /// the applied lab. Then NFS opened to outside by hand, a drop-in that turns passwords on
     /// on gpu02, a stray listener on gpu01 and a bastion key the backup server accepts each fail the check that should catch
     /// them; undone, both pass again.
+    var auditFromOutside: [String] {
+        ["lab", "exec"] + lab + ["outside", "--", Binary.gpucluster, "audit", spec, "--json",
+                                 "--check", "ports", "--check", "ssh-algorithms", "--check", "ssh-auth"]
+    }
+    var auditInside: [String] { ["audit", spec, "--json", "--ssh-config", state + "/ssh_config"] }
+    func auditReport(_ r: Tools.Result) -> AuditReport? { try? JSONDecoder().decode(AuditReport.self, from: Data(r.output.utf8)) }
+    func auditFailures(_ r: Tools.Result) -> [String] {
+        (auditReport(r)?.findings ?? []).filter { $0.status == "fail" }.map { "\($0.host) \($0.check) \($0.subject)" }
+    }
+
+    /// audit from outside (ports, SSH algorithms and authentication) and from the bastion
+    /// (every check, host checks over SSH) find nothing; returns the bastion's run.
+    @discardableResult
+    func auditPasses(_ label: String = "") throws -> Tools.Result {
+        let outside0 = try gpucluster("audit from outside\(label)", auditFromOutside, timeout: 120)
+        #expect(outside0.status == 0 && auditReport(outside0)?.failed == 0,
+                "audit from outside\(label): \(auditFailures(outside0)) \(outside0.error.suffix(1500))")
+        let inside0 = try admin("audit from the bastion (host checks over SSH)\(label)", auditInside, timeout: 180)
+        #expect(inside0.status == 0 && auditReport(inside0)?.failed == 0,
+                "audit from the bastion\(label): \(auditFailures(inside0)) \(inside0.error.suffix(1500))")
+        return inside0
+    }
+
     func auditProvesIt() throws {
-        let fromOutside = ["lab", "exec"] + lab + ["outside", "--", Binary.gpucluster, "audit", Self.spec, "--json",
-                                                    "--check", "ports", "--check", "ssh-algorithms", "--check", "ssh-auth"]
-        let inside = ["audit", Self.spec, "--json", "--ssh-config", state + "/ssh_config"]
-        func report(_ r: Tools.Result) -> AuditReport? { try? JSONDecoder().decode(AuditReport.self, from: Data(r.output.utf8)) }
-        func failures(_ r: Tools.Result) -> [String] {
-            (report(r)?.findings ?? []).filter { $0.status == "fail" }.map { "\($0.host) \($0.check) \($0.subject)" }
-        }
-        let outside0 = try gpucluster("audit from outside", fromOutside, timeout: 120)
-        #expect(outside0.status == 0 && report(outside0)?.failed == 0, "audit from outside: \(failures(outside0)) \(outside0.error.suffix(1500))")
-        let inside0 = try admin("audit from the bastion (host checks over SSH)", inside, timeout: 180)
-        #expect(inside0.status == 0, "audit from the bastion: \(failures(inside0)) \(inside0.error.suffix(1500))")
+        let fromOutside = auditFromOutside, inside = auditInside
+        func report(_ r: Tools.Result) -> AuditReport? { auditReport(r) }
+        func failures(_ r: Tools.Result) -> [String] { auditFailures(r) }
+        let inside0 = try auditPasses()
         // From gpu01 (its own gpucluster and ssh client, over the admin's SSH): gpu02 is shut to it (to-bastion-only).
-        let fromGPU = try admin("audit --from gpu01", ["audit", Self.spec, "--json", "--from", "gpu01", "--ssh-config", state + "/ssh_config",
+        let fromGPU = try admin("audit --from gpu01", ["audit", spec, "--json", "--from", "gpu01", "--ssh-config", state + "/ssh_config",
                                                         "--check", "ports", "--check", "ssh-algorithms", "--check", "ssh-auth"], timeout: 180)
         #expect(fromGPU.status == 0, "audit --from gpu01: \(failures(fromGPU)) \(fromGPU.error.suffix(1500))")
         #expect((report(fromGPU)?.findings ?? []).contains { $0.host == "gpu02" && $0.subject.hasPrefix("22/tcp") && $0.status == "pass" },
@@ -670,11 +742,11 @@ extension LabSession {
     /// A service taken out of the spec is closed, not left open: the dashboard no longer
     /// from the public network. drift shows the rule to remove; apply removes it.
     func droppedServiceIsClosed() throws {
-        let specText0 = try String(contentsOfFile: Self.spec, encoding: .utf8)
+        let specText0 = try String(contentsOfFile: spec, encoding: .utf8)
         let narrowedText = specText0.replacingOccurrences(of: "dashboard: { tcp: [8080], on: [dashboard], from: [public, internal] }",
                                                           with: "dashboard: { tcp: [8080], on: [dashboard], from: [internal] }")
         #expect(narrowedText != specText0)
-        let narrowed = Repo.path(".build/lab-e2e/dashboard-inside-only.yaml")
+        let narrowed = base + "/dashboard-inside-only.yaml"
         try narrowedText.write(toFile: narrowed, atomically: true, encoding: .utf8)
         let rerender = try gpucluster("render (dashboard inside only)", ["render", narrowed, "-o", project])
         try #require(rerender.status == 0, "render: \(rerender.error)")
@@ -821,14 +893,14 @@ extension LabSession {
 
     /// A firewall that closes SSH from the admins' network (the lab's: internal): validate refuses the spec …
     func lockOutIsUndone() throws {
-        let wrong = Repo.path(".build/lab-e2e/lockout.yaml")
-        let specText = try String(contentsOfFile: Self.spec, encoding: .utf8)
+        let wrong = base + "/lockout.yaml"
+        let specText = try String(contentsOfFile: spec, encoding: .utf8)
             .replacingOccurrences(of: "ssh:       { tcp: [22], from: [public, internal] }", with: "ssh:       { tcp: [22], from: [public] }")
         try specText.write(toFile: wrong, atomically: true, encoding: .utf8)
         let refused = try gpucluster("validate a lock-out spec", ["validate", wrong])
         #expect(refused.status == 1 && refused.error.lowercased().contains("ssh"), "validate: \(refused.error)")
         // … and when such a rule reaches a host anyway, the rollback guard undoes it and apply fails.
-        let lockout = Repo.path(".build/lab-e2e/lockout-vars.yml")
+        let lockout = base + "/lockout-vars.yml"
         try "firewall_rollback_seconds: 20\nfirewall_deny:\n  - { src: 10.10.0.1, comment: deliberate lock-out }\n"
             .write(toFile: lockout, atomically: true, encoding: .utf8)
         let locked = try apply("apply a lock-out to gpu01", ["--limit", "gpu01", "-e", "@" + lockout])
@@ -839,7 +911,7 @@ extension LabSession {
 
     /// A compute host dies mid-apply: reported unreachable, the others finish, exit non-zero.
     func hostDiesMidApply() throws {
-        let summaryFile = Repo.path(".build/lab-e2e/partial-apply.json")
+        let summaryFile = base + "/partial-apply.json"
         let applyLine = ([Binary.gpucluster, "lab", "admin"] + lab + ["--", Binary.gpucluster, "apply", "--json", "--project", project, "-e", "@" + vars])
             .map { "'\($0)'" }.joined(separator: " ")
         // Progress (stderr) through the pipe to watch; the JSON summary (stdout) into a file.
@@ -870,9 +942,8 @@ extension LabSession {
     /// all along; a re-apply changes nothing on gpu01. Then, every host on Debian 13: a second
     /// apply changes nothing anywhere, and audit from outside and from the bastion pass.
     func upgradeInPlace() throws {
-        let base = Repo.path(".build/lab-e2e")
         let spec13 = base + "/lab-cluster-13.yaml", project13 = base + "/ansible-13"
-        let text = try String(contentsOfFile: Self.spec, encoding: .utf8)
+        let text = try String(contentsOfFile: spec, encoding: .utf8)
         let pin = "    os: debian-12\n"
         try #require(text.components(separatedBy: pin).count == 2, "the lab spec keeps gpu01 on Debian 12 with one `os: debian-12` line")
         try text.replacingOccurrences(of: pin, with: "").write(toFile: spec13, atomically: true, encoding: .utf8)
