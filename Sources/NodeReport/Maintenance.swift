@@ -38,19 +38,13 @@ public struct Maintenance: Sendable, Codable, Equatable {
     /// nil unless the text is a version 1 state file with a kind and a start time.
     public static func parse(_ text: String) -> Maintenance? {
         var version: Int?, kind: Kind?, since: Double?, from: Int?, to: Int?
-        func digits(_ v: Substring, max: Int) -> Int? {
-            guard !v.isEmpty, v.utf8.count <= max, v.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-            return Int(v)
-        }
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true).prefix(16) {
-            let kv = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = kv[0], value = kv.count > 1 ? kv[1] : ""
+        for (key, value) in StateFileLines.pairs(text, maxLines: 16) {
             switch key {
-            case "version": version = digits(value, max: 3)
+            case "version": version = StateFileLines.number(value, maxDigits: 3)
             case "kind": kind = Kind(rawValue: String(value)) ?? .other
-            case "since": since = digits(value, max: 12).flatMap { $0 > 0 ? Double($0) : nil }
-            case "from": from = digits(value, max: 3)
-            case "to": to = digits(value, max: 3)
+            case "since": since = StateFileLines.number(value, maxDigits: 12).flatMap { $0 > 0 ? Double($0) : nil }
+            case "from": from = StateFileLines.number(value, maxDigits: 3)
+            case "to": to = StateFileLines.number(value, maxDigits: 3)
             default: continue
             }
         }

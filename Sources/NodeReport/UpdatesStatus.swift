@@ -28,17 +28,12 @@ public struct UpdatesStatus: Sendable, Codable, Equatable {
     public static func parse(_ text: String) -> UpdatesStatus? {
         var s = UpdatesStatus()
         var version: Int?
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true).prefix(32) {
-            let kv = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = kv[0], value = kv.count > 1 ? kv[1] : ""
-            func count() -> Int? {
-                guard !value.isEmpty, value.utf8.count <= 7, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-                return Int(value)
-            }
+        for (key, value) in StateFileLines.pairs(text, maxLines: 32) {
+            func count() -> Int? { StateFileLines.number(value, maxDigits: 7) }
             switch key {
             case "version": version = count()
             case "checked":
-                if value.utf8.count <= 12, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let t = Int(value), t > 0 { s.checkedAt = Double(t) }
+                if let t = StateFileLines.number(value, maxDigits: 12), t > 0 { s.checkedAt = Double(t) }
             case "pending": s.pending = count()
             case "security": s.security = count()
             case "services": s.servicesToRestart = count()

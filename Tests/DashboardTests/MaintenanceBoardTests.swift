@@ -97,4 +97,28 @@ struct MaintenanceBoardTests {
         let o = Self.observation(reachable: true, maintenance: Maintenance(kind: .upgrade, since: Self.now + 86400 * 365)).bounded(now: Self.now)
         #expect(o.maintenance == nil && (o.dataProblem ?? "").contains("maintenance since"))
     }
+
+    @Test("a hostile Prometheus: maintenance samples with a bad start time are dropped; odd kinds and release labels are not believed")
+    func hostilePrometheus() {
+        let source = PrometheusSource(baseURL: "http://127.0.0.1:1", targets: [AgentTarget(name: "gpu01", endpoint: "10.0.0.1:9400", expectedGPUs: 2)],
+                                      queries: PrometheusQueries(idleWindowSeconds: 600, idleRatio: 0.05, scrapeIntervalSeconds: 15))
+        let q = source.queries
+        // The source bounds what it reads by the clock: a start time a minute ago.
+        let now = (Date().timeIntervalSince1970 - 60).rounded()
+        func maintenance(_ labels: [String: String], _ value: Double) -> Maintenance? {
+            let up = PromSample(labels: ["node": "gpu01"], value: 1)
+            var all = ["node": "gpu01", "kind": "upgrade", "from_release": "12", "to_release": "13"]
+            all.merge(labels) { $1 }
+            return source.assemble([q.up: [up], q.maintenance: [PromSample(labels: all, value: value)]]).first?.maintenance
+        }
+        #expect(maintenance([:], now) == Maintenance(kind: .upgrade, since: now, fromRelease: 12, toRelease: 13))
+        for bad in [Double.nan, .infinity, -.infinity, 0, -5, 1e300] {
+            #expect(maintenance([:], bad) == nil, "start time \(bad)")
+        }
+        let odd = maintenance(["kind": "<img src=x onerror=alert(1)>", "from_release": "-1", "to_release": "+13"], now)
+        #expect(odd?.kind == .other && odd?.fromRelease == nil && odd?.toRelease == nil && odd?.summary == "in maintenance", "\(String(describing: odd))")
+        for release in ["1e3", " 12", "12 ", "9999", "0x0d", "١٢", ""] {
+            #expect(maintenance(["to_release": release], now)?.toRelease == nil, "to_release \(release.debugDescription)")
+        }
+    }
 }

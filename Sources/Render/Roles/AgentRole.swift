@@ -89,7 +89,7 @@ struct AgentRole: AnsibleRole {
             # `scripts/build-node-binaries release DIR`: the nodes have no Swift runtime.
             agent_cli_binary: /usr/local/bin/gpucluster
             agent_binary: /usr/local/bin/gpucluster-agent
-            agent_interval: 5
+            agent_interval: \(AgentUnit.intervalSeconds)
 
             """,
              templates: [("gpucluster-agent.service.j2", AgentUnit.template),
@@ -107,6 +107,9 @@ public enum AgentUnit {
     public static let socketPath = "/run/gpucluster-agent/agent.sock"
     /// Connections the proxy forwards at once (the agent caps its own at 2,048 too).
     public static let maxConnections = 2048
+
+    /// Seconds between the agent's collections (the role's `agent_interval` default).
+    public static let intervalSeconds = 5
 
     public static let execStartTemplate = "ExecStart=/usr/local/bin/gpucluster-agent --unix-socket \(socketPath) --interval {{ agent_interval }} --smart-interval 10{{ (' --expected-gpus ' ~ gpucluster_expected_gpus) if gpucluster_expected_gpus is defined else '' }}{{ (' --backup-state ' ~ gpucluster_backup_state) if gpucluster_backup_state is defined else '' }}{{ ' --fabric-manager' if nvidia_driver_nvswitch | default(false) else '' }}"
 

@@ -239,8 +239,9 @@ struct ReleaseUpgradeRole: AnsibleRole {
             release_upgrade_driver_pattern: '\(GPUStack.heldNamePattern)'
             release_upgrade_keep_packages: [\(Self.keepPackages.joined(separator: ", "))]
             release_upgrade_min_free_mib: 2048
-            # The dashboard polls every few seconds: one round sees the host marked before it goes.
-            release_upgrade_settle_seconds: 15
+            # One collection of the agent and one round of the dashboard and Prometheus
+            # (monitoring.scrapeInterval): the host is seen marked before it goes.
+            release_upgrade_settle_seconds: \(AgentUnit.intervalSeconds + spec.monitoring.scrapeIntervalSeconds.value)
             release_upgrade_reboot_timeout: 900
             release_upgrade_saved: /var/backups/gpucluster-upgrade
             release_upgrade_environment:
