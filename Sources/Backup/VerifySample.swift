@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import NodeReport
 
 /// `backup verify --sample 1/N`: the newest snapshot's files split into N slices by the folder
@@ -32,9 +33,7 @@ public struct VerifySample: Sendable, Equatable {
 
     /// The slice a folder belongs to: FNV-1a of its path's bytes (stable across runs and machines).
     public static func slice(ofFolder path: [UInt8], slices: Int) -> Int {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in path { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return Int(h % UInt64(max(1, slices)))
+        Int(StableHash.fnv1a(path) % UInt64(max(1, slices)))
     }
 
     /// A folder of the snapshot, by its path as on the source, and the regular files directly in it.

@@ -193,6 +193,7 @@ public struct Lab: Sendable {
         // Shared ssh connections into the lab (Ansible's, `lab ssh`'s) end with it.
         for p in HostRoot.sshMasters(under: paths.controlSockets) { kill(p, SIGTERM) }
         try? fm.removeItem(atPath: paths.controlSockets)
+        rmdir((paths.controlSockets as NSString).deletingLastPathComponent)   // only if no other lab's is there
         // Anything still running in a host's root (an nspawn killed earlier, say) goes too.
         let stray = HostRoot.processes(under: paths.hosts)
         for p in stray { if let pid = pid_t(p.split(separator: " ")[1]) { kill(pid, SIGKILL) } }
@@ -306,7 +307,14 @@ public struct LabPaths: Sendable {
     public var adminKey: String { state + "/admin_ed25519" }
     public var knownHosts: String { state + "/known_hosts" }
     public var sshConfig: String { state + "/ssh_config" }
-    public var controlSockets: String { state + "/ssh-sockets" }
+    /// ssh's shared connections (ControlPath, Ansible's control_path_dir). A Unix socket's path
+    /// holds at most 107 bytes and ssh adds 57 to the folder (`%C`'s 40 hex digits and a
+    /// temporary suffix), so they live in a short folder named after the state folder, not
+    /// under it: under `/work/ci-clone/.build/lab-e2e-13/state` they did not fit.
+    public var controlSockets: String {
+        let absolute = state.hasPrefix("/") ? state : FileManager.default.currentDirectoryPath + "/" + state
+        return "/run/gpucluster-lab/ssh-" + StableHash.hex(absolute.utf8)
+    }
 }
 
 /// What `lab up` built, read by status, exec, ssh and down.

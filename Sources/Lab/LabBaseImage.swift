@@ -32,8 +32,7 @@ public struct LabBaseImage: Sendable {
 
     /// One folder per package list, so a changed list builds a new base.
     public var root: String {
-        var h: UInt64 = 14695981039346656037   // FNV-1a: stable across runs, unlike Hasher
-        for b in (suite + " " + Self.packages.joined(separator: ",") + " lists " + GPUStack.debianComponents.joined(separator: ",")).utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        let h = StableHash.fnv1a((suite + " " + Self.packages.joined(separator: ",") + " lists " + GPUStack.debianComponents.joined(separator: ",")).utf8)
         return "\(cacheDir)/base-\(suite)-\(String(h, radix: 16).prefix(10))"
     }
 

@@ -22,8 +22,7 @@ public struct LabUpgradeMirror: Sendable {
 
     /// One folder per base image and target.
     public var root: String {
-        var h: UInt64 = 14695981039346656037   // FNV-1a: stable across runs, unlike Hasher
-        for b in (base.root + "\n" + sourcesList + driverSources).utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        let h = StableHash.fnv1a((base.root + "\n" + sourcesList + driverSources).utf8)
         return "\(base.cacheDir)/upgrade-\(base.suite)-to-\(to.codename)-\(String(h, radix: 16).prefix(10))"
     }
     /// What the HTTP server serves: `debian/…` (deb.debian.org) and `debian-security/…`.

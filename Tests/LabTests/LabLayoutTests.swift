@@ -141,5 +141,17 @@ struct LabRefusalTests {
         let list = try Tools.run(ip, ["netns", "list"]).output
         #expect(list.contains(foreign), "lab down removed a namespace it did not make: \(list)")
     }
-}
 
+    @Test("ssh's control sockets fit a Unix socket path (107 bytes) from any state folder, one folder per lab, the same every run")
+    func controlSocketsFit() {
+        // ssh adds 57 bytes to the folder: %C's 40 hex digits, a dot and a 16-letter temporary suffix.
+        let long = "/work/" + String(repeating: "a-long-checkout-path/", count: 10) + ".build/lab-e2e-13/state"
+        for state in [long, "/var/lib/gpucluster/lab", "/tmp/gcl-rel.abcd/state"] {
+            let dir = LabPaths(state: state).controlSockets
+            #expect(dir.utf8.count + 57 <= 107, "\(dir) leaves no room for ssh's socket names")
+            #expect(dir == LabPaths(state: state).controlSockets)
+        }
+        #expect(LabPaths(state: long).controlSockets != LabPaths(state: long + "2").controlSockets, "two labs, two folders")
+        #expect(StableHash.hex("".utf8) == "cbf29ce484222325" && StableHash.hex([0x61], digits: 4) == "af63", "FNV-1a's published values")
+    }
+}
