@@ -88,11 +88,11 @@ public final class PrometheusSource: ClusterSource {
             d.libraryVersion = d.libraryVersion ?? s.labels["library_version"].flatMap { $0.isEmpty ? nil : $0 }
             drivers[node] = d
         }
-        // Maintenance, per node: the labels are digits and a fixed word (or dropped), the value
-        // a start time (or the sample is dropped), as the agent's own state file is read.
+        // Maintenance, per node: the labels are digits and a fixed word (or dropped), as the
+        // agent's own state file is read; the start time is bounded with the rest (`bounded(now:)`).
         var maintenance: [String: Maintenance] = [:]
         for s in a[q.maintenance] ?? [] {
-            guard let node = s.node, let kind = s.labels["kind"], s.value.isFinite, s.value > 0, s.value < 1e12 else { continue }
+            guard let node = s.node, let kind = s.labels["kind"] else { continue }
             func release(_ label: String) -> Int? {
                 s.labels[label].flatMap { StateFileLines.number($0[...], maxDigits: 3) }
             }

@@ -51,12 +51,7 @@ struct LabEndToEndTests {
         guard let nodeBinaries = Self.nodeBinaries() else { return }
         let dir = Repo.path(".build/lab-e2e-13")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let text = try String(contentsOfFile: LabSession.labSpec, encoding: .utf8)
-        let pin = "    os: debian-12\n"
-        try #require(text.contains("  os: debian-13\n") && text.components(separatedBy: pin).count == 2,
-                     "the lab spec runs Debian 13 with gpu01's one `os: debian-12` line")
-        let spec13 = dir + "/lab-cluster-13.yaml"
-        try text.replacingOccurrences(of: pin, with: "").write(toFile: spec13, atomically: true, encoding: .utf8)
+        let spec13 = try LabSession.writeAllDebian13Spec(from: LabSession.labSpec, to: dir + "/lab-cluster-13.yaml")
         let lab = try LabSession(name: "lab-e2e-13", spec: spec13, nodeBinaries: nodeBinaries,
                                  simnvml: try SimLibrary.directory() + "/libnvidia-ml.so.1")
         _ = try? lab.gpucluster("clean up an earlier lab", ["lab", "down"] + lab.lab, timeout: 120)
@@ -166,6 +161,17 @@ final class LabSession: @unchecked Sendable {
         vars = base + "/lab-vars.yml"
         self.nodeBinaries = nodeBinaries
         self.simnvml = simnvml
+    }
+
+    /// The lab spec with gpu01's one `os: debian-12` line dropped (every host on the cluster's
+    /// Debian 13), written to `path`; returns `path`.
+    static func writeAllDebian13Spec(from spec: String, to path: String) throws -> String {
+        let text = try String(contentsOfFile: spec, encoding: .utf8)
+        let pin = "    os: debian-12\n"
+        try #require(text.contains("  os: debian-13\n") && text.components(separatedBy: pin).count == 2,
+                     "the lab spec runs Debian 13 with gpu01's one `os: debian-12` line")
+        try text.replacingOccurrences(of: pin, with: "").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
     }
 
     var lab: [String] { ["--state-dir", state] }
@@ -588,11 +594,11 @@ extension LabSession {
     /// the applied lab. Then NFS opened to outside by hand, a drop-in that turns passwords on
     /// on gpu02, a stray listener on gpu01 and a bastion key the backup server accepts each fail the check that should catch
     /// them; undone, both pass again.
-    var auditFromOutside: [String] {
+    func auditFromOutside(_ spec: String) -> [String] {
         ["lab", "exec"] + lab + ["outside", "--", Binary.gpucluster, "audit", spec, "--json",
                                  "--check", "ports", "--check", "ssh-algorithms", "--check", "ssh-auth"]
     }
-    var auditInside: [String] { ["audit", spec, "--json", "--ssh-config", state + "/ssh_config"] }
+    func auditInside(_ spec: String) -> [String] { ["audit", spec, "--json", "--ssh-config", state + "/ssh_config"] }
     func auditReport(_ r: Tools.Result) -> AuditReport? { try? JSONDecoder().decode(AuditReport.self, from: Data(r.output.utf8)) }
     func auditFailures(_ r: Tools.Result) -> [String] {
         (auditReport(r)?.findings ?? []).filter { $0.status == "fail" }.map { "\($0.host) \($0.check) \($0.subject)" }
@@ -601,28 +607,27 @@ extension LabSession {
     /// audit from outside (ports, SSH algorithms and authentication) and from the bastion
     /// (every check, host checks over SSH) find nothing; returns the bastion's run.
     @discardableResult
-    func auditPasses(_ label: String = "") throws -> Tools.Result {
-        let outside0 = try gpucluster("audit from outside\(label)", auditFromOutside, timeout: 120)
+    func auditPasses(_ label: String = "", spec: String? = nil) throws -> Tools.Result {
+        let spec = spec ?? self.spec
+        let outside0 = try gpucluster("audit from outside\(label)", auditFromOutside(spec), timeout: 120)
         #expect(outside0.status == 0 && auditReport(outside0)?.failed == 0,
                 "audit from outside\(label): \(auditFailures(outside0)) \(outside0.error.suffix(1500))")
-        let inside0 = try admin("audit from the bastion (host checks over SSH)\(label)", auditInside, timeout: 180)
+        let inside0 = try admin("audit from the bastion (host checks over SSH)\(label)", auditInside(spec), timeout: 180)
         #expect(inside0.status == 0 && auditReport(inside0)?.failed == 0,
                 "audit from the bastion\(label): \(auditFailures(inside0)) \(inside0.error.suffix(1500))")
         return inside0
     }
 
     func auditProvesIt() throws {
-        let fromOutside = auditFromOutside, inside = auditInside
-        func report(_ r: Tools.Result) -> AuditReport? { auditReport(r) }
-        func failures(_ r: Tools.Result) -> [String] { auditFailures(r) }
+        let fromOutside = auditFromOutside(spec), inside = auditInside(spec)
         let inside0 = try auditPasses()
         // From gpu01 (its own gpucluster and ssh client, over the admin's SSH): gpu02 is shut to it (to-bastion-only).
         let fromGPU = try admin("audit --from gpu01", ["audit", spec, "--json", "--from", "gpu01", "--ssh-config", state + "/ssh_config",
                                                         "--check", "ports", "--check", "ssh-algorithms", "--check", "ssh-auth"], timeout: 180)
-        #expect(fromGPU.status == 0, "audit --from gpu01: \(failures(fromGPU)) \(fromGPU.error.suffix(1500))")
-        #expect((report(fromGPU)?.findings ?? []).contains { $0.host == "gpu02" && $0.subject.hasPrefix("22/tcp") && $0.status == "pass" },
+        #expect(fromGPU.status == 0, "audit --from gpu01: \(auditFailures(fromGPU)) \(fromGPU.error.suffix(1500))")
+        #expect((auditReport(fromGPU)?.findings ?? []).contains { $0.host == "gpu02" && $0.subject.hasPrefix("22/tcp") && $0.status == "pass" },
                 "gpu02's SSH judged (shut) from gpu01")
-        let checked = Set((report(inside0)?.findings ?? []).filter { $0.check == "listening" }.map(\.host))
+        let checked = Set((auditReport(inside0)?.findings ?? []).filter { $0.check == "listening" }.map(\.host))
         #expect(checked == ["bastion", "gpu01", "gpu02", "backup"], "host checks on every host: \(checked)")
 
         // (1) NFS opened to the outside by hand (a listener stands in for nfsd: this kernel has none).
@@ -641,9 +646,9 @@ extension LabSession {
         Thread.sleep(forTimeInterval: 1)
 
         let outside1 = try gpucluster("audit from outside (NFS opened by hand)", fromOutside, timeout: 120)
-        #expect(outside1.status == 1 && failures(outside1) == ["bastion ports 2049/tcp on 203.0.113.5 (nfs)"], "\(failures(outside1))")
+        #expect(outside1.status == 1 && auditFailures(outside1) == ["bastion ports 2049/tcp on 203.0.113.5 (nfs)"], "\(auditFailures(outside1))")
         let inside1 = try admin("audit from the bastion (passwords on gpu02, a stray listener on gpu01)", inside, timeout: 180)
-        let f = failures(inside1)
+        let f = auditFailures(inside1)
         #expect(inside1.status == 1)
         #expect(f.contains("gpu02 ssh-auth authentication methods for alice") && f.contains("gpu02 sshd-config effective sshd settings (sshd -T)"),
                 "passwords on gpu02 named: \(f)")
@@ -660,7 +665,7 @@ extension LabSession {
         _ = try exec("backup", "sed -i '/ audit-test$/d' /home/alice/.ssh/authorized_keys")
         let outside2 = try gpucluster("audit from outside (undone)", fromOutside, timeout: 120)
         let inside2 = try admin("audit from the bastion (undone)", inside, timeout: 180)
-        #expect(outside2.status == 0 && inside2.status == 0, "after undoing: \(failures(outside2)) \(failures(inside2))")
+        #expect(outside2.status == 0 && inside2.status == 0, "after undoing: \(auditFailures(outside2)) \(auditFailures(inside2))")
     }
 
     /// The dashboard on the bastion shows the lab's simulated GPUs (4 + 2), free.
@@ -942,11 +947,7 @@ extension LabSession {
     /// all along; a re-apply changes nothing on gpu01. Then, every host on Debian 13: a second
     /// apply changes nothing anywhere, and audit from outside and from the bastion pass.
     func upgradeInPlace() throws {
-        let spec13 = base + "/lab-cluster-13.yaml", project13 = base + "/ansible-13"
-        let text = try String(contentsOfFile: spec, encoding: .utf8)
-        let pin = "    os: debian-12\n"
-        try #require(text.components(separatedBy: pin).count == 2, "the lab spec keeps gpu01 on Debian 12 with one `os: debian-12` line")
-        try text.replacingOccurrences(of: pin, with: "").write(toFile: spec13, atomically: true, encoding: .utf8)
+        let spec13 = try Self.writeAllDebian13Spec(from: spec, to: base + "/lab-cluster-13.yaml"), project13 = base + "/ansible-13"
         try? FileManager.default.removeItem(atPath: project13)
         let render = try gpucluster("render (gpu01 on Debian 13)", ["render", spec13, "-o", project13])
         try #require(render.status == 0, "render: \(render.error)")
@@ -1037,15 +1038,6 @@ extension LabSession {
         let all13 = try apply("apply again (every host on Debian 13)")
         #expect(all13.status == 0 && all13.hosts.count == 4 && all13.hosts.values.allSatisfy { $0.changed == 0 && $0.failed == 0 },
                 "the all-13 lab's no-change apply: \(all13.hosts)")
-        func failed(_ r: Tools.Result) -> [String] {
-            ((try? JSONDecoder().decode(AuditReport.self, from: Data(r.output.utf8)))?.findings ?? [])
-                .filter { $0.status == "fail" }.map { "\($0.host) \($0.check) \($0.subject)" }
-        }
-        let outside13 = try gpucluster("audit from outside (every host on Debian 13)",
-                                       ["lab", "exec"] + lab + ["outside", "--", Binary.gpucluster, "audit", spec13, "--json",
-                                                                "--check", "ports", "--check", "ssh-algorithms", "--check", "ssh-auth"], timeout: 120)
-        #expect(outside13.status == 0 && failed(outside13).isEmpty, "audit from outside, all on 13: \(failed(outside13)) \(outside13.error.suffix(1500))")
-        let inside13 = try admin("audit from the bastion (every host on Debian 13)", ["audit", spec13, "--json", "--ssh-config", state + "/ssh_config"], timeout: 180)
-        #expect(inside13.status == 0 && failed(inside13).isEmpty, "audit from the bastion, all on 13: \(failed(inside13)) \(inside13.error.suffix(1500))")
+        try auditPasses(" (every host on Debian 13)", spec: spec13)
     }
 }
